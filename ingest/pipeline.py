@@ -1,0 +1,252 @@
+"""Ingest: files -> clean documents -> chunks -> embeddings -> store (+ BM25).
+
+Idempotent and crash-safe by construction:
+- chunk ids hash (doc id, offset, text), so unchanged content keeps its ids and
+  costs no embedding; chunks already in the store are never embedded again;
+- a document's record (its cleaned text and content hash) is written only after
+  all its chunks are stored and its stale chunks deleted, so a run killed at any
+  point leaves either the old record (the next run redoes the document, reusing
+  whatever chunks were already stored) or the new one, complete;
+- chunks whose document has no record (a first ingest killed midway, the file
+  since removed) are deleted as orphans at the start of each run;
+- BM25 is rebuilt from the store whenever the store's chunk ids differ from the
+  ones BM25 was built from.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.chunk import chunk_document
+from ingest.clean import clean_html, clean_text
+from ingest.loader import Skipped, SourceText, discover, read_source, source_from_bytes
+from rag.embed import Embedder
+from rag.errors import BadInput
+from rag.settings import Settings
+from rag.sparse import SparseIndex, fingerprint
+from rag.store import ChromaStore
+from rag.types import Chunk, Document
+
+Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks: int = 0  # chunks of the documents seen in this run
+    chunks_embedded: int = 0
+    chunks_removed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def chunks_per_s(self) -> float:
+        return self.chunks_embedded / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def ingested_any(self) -> bool:
+        return bool(self.added or self.updated or self.unchanged or self.removed)
+
+
+@dataclass
+class _Prepared:
+    doc: Document
+    chunks: list[Chunk]
+    kind: str  # "added" | "updated"
+    pending: set[str]  # chunk ids still to store before the record may be written
+
+
+def content_hash(text: str, title: str, date: int | None, source: str | None) -> str:
+    return hashlib.sha256(f"{title}\x00{date}\x00{source}\x00{text}".encode()).hexdigest()
+
+
+class Ingestor:
+    def __init__(self, settings: Settings, store: ChromaStore, sparse: SparseIndex, embedder: Embedder) -> None:
+        self.settings = settings
+        self.store = store
+        self.sparse = sparse
+        self.embedder = embedder
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One writer per RAG_HOME at a time, across processes."""
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        with (self.settings.home / "ingest.lock").open("w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def ingest(self, paths: list[Path], *, prune: bool = False, progress: Progress | None = None) -> IngestReport:
+        files, skipped = discover(paths)
+        sources: list[SourceText] = []
+        for path in files:
+            src = read_source(path, self.settings.max_file_bytes)
+            (skipped if isinstance(src, Skipped) else sources).append(src)  # type: ignore[arg-type]
+        return self._run(sources, skipped, prune=prune, progress=progress)
+
+    def ingest_bytes(self, filename: str, raw: bytes, upload_dir: Path) -> tuple[Document, IngestReport]:
+        """Ingest one uploaded file, keeping a copy under `upload_dir` so prune and re-ingest see it."""
+        src = source_from_bytes(filename, raw, self.settings.max_upload_bytes, "")
+        if isinstance(src, Skipped):
+            raise BadInput(f"{src.path}: {src.reason}")
+        upload_dir.mkdir(parents=True, exist_ok=True)
+        suffix = Path(filename).suffix.lower()
+        target = upload_dir / f"{src.doc_id}{suffix}"
+        tmp = target.with_suffix(suffix + ".part")
+        tmp.write_bytes(raw)
+        tmp.replace(target)
+        src = SourceText(doc_id=src.doc_id, path=str(target), text=src.text, is_html=src.is_html)
+        report = self._run([src], [], prune=False, progress=None)
+        if report.skipped:
+            target.unlink(missing_ok=True)
+            raise BadInput(f"{filename}: {report.skipped[0].reason}")
+        doc = self.store.get_document(src.doc_id)
+        assert doc is not None
+        return doc, report
+
+    def delete(self, doc_id: str) -> int:
+        with self._exclusive():
+            removed = self.store.delete_document(doc_id)
+            self._sync_sparse()
+        return removed
+
+    # -- the run ----------------------------------------------------------
+    def _run(
+        self, sources: list[SourceText], skipped: list[Skipped], *, prune: bool, progress: Progress | None
+    ) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport(skipped=list(skipped))
+        with self._exclusive():
+            prepared = self._prepare(sources, report)
+            self._remove_orphans({p.doc.doc_id for p in prepared})
+            todo = self._plan(prepared, report)
+            self._embed_and_store(todo, report, progress)
+            if prune:
+                self._prune(report)
+            self._sync_sparse()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _prepare(self, sources: list[SourceText], report: IngestReport) -> list[_Prepared]:
+        seen: dict[str, str] = {}
+        out: list[_Prepared] = []
+        for src in sources:
+            if src.doc_id in seen:
+                report.skipped.append(Skipped(src.path, f"document id {src.doc_id!r} is already taken by {seen[src.doc_id]}"))
+                continue
+            clean = clean_html(src.text, src.doc_id) if src.is_html else clean_text(src.text, src.doc_id)
+            if not clean.text.strip():
+                report.skipped.append(Skipped(src.path, "no article text left after removing page furniture"))
+                continue
+            seen[src.doc_id] = src.path
+            chunks = chunk_document(
+                src.doc_id,
+                clean.text,
+                max_chars=self.settings.chunk_chars,
+                overlap=self.settings.chunk_overlap_sentences,
+                title=clean.title,
+                date=clean.date,
+                source=clean.source,
+            )
+            doc = Document(
+                doc_id=src.doc_id,
+                title=clean.title,
+                date=clean.date,
+                source=clean.source,
+                path=src.path,
+                content_hash=content_hash(clean.text, clean.title, clean.date, clean.source),
+                text=clean.text,
+                chunk_count=len(chunks),
+            )
+            out.append(_Prepared(doc, chunks, "added", {c.chunk_id for c in chunks}))
+        return out
+
+    def _remove_orphans(self, in_flight: set[str]) -> None:
+        docs = self.store.list_documents()
+        if self.store.count() == sum(d.chunk_count for d in docs):
+            return  # every stored chunk is accounted for by a complete document
+        known = {d.doc_id for d in docs} | in_flight
+        orphans = [cid for cid, doc_id in self.store.chunk_doc_ids().items() if doc_id not in known]
+        self.store.delete_chunks(orphans)
+
+    def _plan(self, prepared: list[_Prepared], report: IngestReport) -> list[_Prepared]:
+        todo: list[_Prepared] = []
+        for p in prepared:
+            report.chunks += len(p.chunks)
+            old = self.store.get_document(p.doc.doc_id, with_text=False)
+            stored = self.store.chunk_ids_of(p.doc.doc_id)
+            if old is not None and old.content_hash == p.doc.content_hash and stored == p.pending:
+                report.unchanged.append(p.doc.doc_id)
+                continue
+            p.kind = "added" if old is None else "updated"
+            todo.append(p)
+        return todo
+
+    def _embed_and_store(self, todo: list[_Prepared], report: IngestReport, progress: Progress | None) -> None:
+        """Embed in full batches across documents; finish each document once its chunks are in."""
+        to_embed: list[tuple[_Prepared, Chunk]] = []
+        for p in todo:
+            present = self.store.existing_ids([c.chunk_id for c in p.chunks])
+            to_embed.extend((p, c) for c in p.chunks if c.chunk_id not in present)
+            if present:
+                # Stored by an earlier, interrupted run: refresh provenance, keep the vectors.
+                self.store.update_chunk_metadata([c for c in p.chunks if c.chunk_id in present], p.doc.content_hash)
+                p.pending -= present
+        for p in todo:
+            if not p.pending:
+                self._finish(p, report)
+        total = len(to_embed)
+        done = 0
+        if progress:
+            progress(0, total)
+        batch = self.settings.embed_batch_size
+        for i in range(0, total, batch):
+            part = to_embed[i : i + batch]
+            vectors = self.embedder.embed([_embedding_text(c) for _, c in part])
+            by_doc: dict[str, list[int]] = {}
+            for k, (p, _) in enumerate(part):
+                by_doc.setdefault(p.doc.doc_id, []).append(k)
+            for idxs in by_doc.values():
+                p = part[idxs[0]][0]
+                chunks = [part[k][1] for k in idxs]
+                self.store.upsert_chunks(chunks, [vectors[k] for k in idxs], p.doc.content_hash)
+                p.pending -= {c.chunk_id for c in chunks}
+                if not p.pending:
+                    self._finish(p, report)
+            done += len(part)
+            report.chunks_embedded = done
+            if progress:
+                progress(done, total)
+
+    def _finish(self, p: _Prepared, report: IngestReport) -> None:
+        stale = self.store.chunk_ids_of(p.doc.doc_id) - {c.chunk_id for c in p.chunks}
+        self.store.delete_chunks(sorted(stale))
+        report.chunks_removed += len(stale)
+        self.store.put_document(p.doc)
+        (report.added if p.kind == "added" else report.updated).append(p.doc.doc_id)
+
+    def _prune(self, report: IngestReport) -> None:
+        for doc in self.store.list_documents():
+            if doc.path and not Path(doc.path).exists():
+                report.chunks_removed += self.store.delete_document(doc.doc_id)
+                report.removed.append(doc.doc_id)
+
+    def _sync_sparse(self) -> None:
+        if fingerprint(self.store.all_chunk_ids()) != self.sparse.current_fingerprint():
+            self.sparse.build(self.store.iter_chunks())
+
+
+def _embedding_text(chunk: Chunk) -> str:
+    """The title gives each passage the context of its article ("he" -> who, "the meeting" -> which)."""
+    return f"{chunk.title}\n{chunk.text}" if chunk.title else chunk.text

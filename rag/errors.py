@@ -1,0 +1,43 @@
+"""The project's errors, one tree, each message saying what went wrong and what to do.
+
+    RagError
+    ├── ConfigError        a setting is wrong or a required file/package is missing
+    ├── StoreUnavailable   the vector store cannot be reached (API: 503)
+    ├── GeneratorError     the language model failed (API: falls back or 503)
+    │   └── GeneratorUnavailable  the model cannot be loaded or reached
+    ├── NotFound           an unknown document id (API: 404)
+    └── BadInput           the user's request cannot be served as given (API: 400/422)
+
+Foreign exceptions are mapped to these at the module that talks to the library
+(`raise StoreUnavailable(...) from exc`), so callers only catch our own.
+"""
+
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base class; `str(err)` is a message fit to show a user."""
+
+
+class ConfigError(RagError):
+    pass
+
+
+class StoreUnavailable(RagError):
+    pass
+
+
+class GeneratorError(RagError):
+    pass
+
+
+class GeneratorUnavailable(GeneratorError):
+    pass
+
+
+class NotFound(RagError):
+    pass
+
+
+class BadInput(RagError):
+    pass

@@ -1,0 +1,112 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank fusion,
+with near-duplicate passages pushed down so one story told twice cannot fill
+the whole result list.
+
+    RRF score of a chunk = sum over the two rankings of 1 / (rrf_k + rank)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from rag.embed import Embedder
+from rag.errors import BadInput
+from rag.settings import Settings
+from rag.sparse import SparseIndex
+from rag.store import ChromaStore
+from rag.types import Chunk, Hit, SearchFilters
+
+NEAR_DUPLICATE = 0.9  # cosine above which a passage repeats one already ranked
+
+
+class HybridRetriever:
+    def __init__(self, settings: Settings, store: ChromaStore, sparse: SparseIndex, embedder: Embedder) -> None:
+        self.settings = settings
+        self.store = store
+        self.sparse = sparse
+        self.embedder = embedder
+        self._sync_lock = threading.Lock()
+
+    def sync(self) -> None:
+        """Rebuild BM25 from the store when their chunk counts differ (another
+        process, or another machine sharing a Chroma server, changed the corpus)."""
+        with self._sync_lock:
+            if self.sparse.size() != self.store.count():
+                self.sparse.build(self.store.iter_chunks())
+
+    def check_query(self, query: str) -> str:
+        query = " ".join(query.split())
+        if not query:
+            raise BadInput("the question is empty; type a question about the articles")
+        limit = self.settings.max_question_chars
+        if len(query) > limit:
+            raise BadInput(
+                f"the question is {len(query)} characters long; the limit is {limit} (RAG_MAX_QUESTION_CHARS). "
+                "Ask a shorter question."
+            )
+        return query
+
+    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]:
+        query = self.check_query(query)
+        k = k or self.settings.top_k
+        if k < 1 or k > 100:
+            raise BadInput(f"k must be between 1 and 100, got {k}")
+        self.sync()
+        n = max(self.settings.candidates, k)
+        vector = self.embedder.embed([query])[0]
+        dense = self.store.query(vector, n, filters)
+        sparse = self.sparse.search(query, n, filters)
+
+        chunks: dict[str, Chunk] = {}
+        embeddings: dict[str, list[float]] = {}
+        fused: dict[str, float] = {}
+        dense_rank: dict[str, int] = {}
+        sparse_rank: dict[str, int] = {}
+        for rank, (chunk, _sim, emb) in enumerate(dense, 1):
+            chunks[chunk.chunk_id] = chunk
+            embeddings[chunk.chunk_id] = emb
+            dense_rank[chunk.chunk_id] = rank
+            fused[chunk.chunk_id] = 1.0 / (self.settings.rrf_k + rank)
+        for rank, (cid, _score) in enumerate(sparse, 1):
+            sparse_rank[cid] = rank
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.settings.rrf_k + rank)
+        missing = [cid for cid in sparse_rank if cid not in chunks]
+        for cid, (chunk, emb) in self.store.get_chunks(missing, with_embeddings=True).items():
+            chunks[cid] = chunk
+            embeddings[cid] = emb or []
+        order = [cid for cid in sorted(fused, key=lambda c: -fused[c]) if cid in chunks]
+        order = diversify(order, embeddings)
+        q = np.asarray(vector)
+        return [
+            Hit(
+                chunk=chunks[cid],
+                score=fused[cid],
+                dense_rank=dense_rank.get(cid),
+                sparse_rank=sparse_rank.get(cid),
+                similarity=float(q @ np.asarray(embeddings[cid])) if embeddings.get(cid) else None,
+            )
+            for cid in order[:k]
+        ]
+
+
+def diversify(order: Sequence[str], embeddings: dict[str, list[float]], threshold: float = NEAR_DUPLICATE) -> list[str]:
+    """Keep the order, but move each passage that nearly repeats a higher one to the end.
+
+    >>> diversify(["a", "b", "c"], {"a": [1.0, 0.0], "b": [1.0, 0.0], "c": [0.0, 1.0]})
+    ['a', 'c', 'b']
+    """
+    kept: list[str] = []
+    pushed: list[str] = []
+    kept_vectors: list[np.ndarray] = []  # type: ignore[type-arg]
+    for cid in order:
+        vec = np.asarray(embeddings.get(cid) or [])
+        if vec.size and any(float(vec @ other) > threshold for other in kept_vectors):
+            pushed.append(cid)
+            continue
+        kept.append(cid)
+        if vec.size:
+            kept_vectors.append(vec)
+    return kept + pushed

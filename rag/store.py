@@ -1,0 +1,320 @@
+"""The Chroma edge: every chromadb call of the project lives here.
+
+Two collections per corpus:
+- `<name>_chunks`: one record per chunk (embedding, text, provenance metadata);
+- `<name>_docs`: one record per document holding its cleaned text and metadata.
+  A document record is written only after all its chunks are stored, so it is
+  the commit marker that makes ingest crash-safe (see ingest.pipeline).
+
+Chroma types are converted to `rag.types` here; chromadb errors become
+`StoreUnavailable`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from rag.errors import ConfigError, StoreUnavailable
+from rag.settings import Settings
+from rag.types import Chunk, Document, SearchFilters
+
+T = TypeVar("T")
+_PAGE = 2000  # below Chroma's ~5,461 batch ceiling
+_DOC_VECTOR = [0.0]  # the docs collection is a key-value table; its vectors are never queried
+
+
+def _encode_spans(spans: Sequence[tuple[int, int]]) -> str:
+    return ";".join(f"{s}-{e}" for s, e in spans)
+
+
+def _decode_spans(raw: str) -> tuple[tuple[int, int], ...]:
+    if not raw:
+        return ()
+    pairs = (p.split("-") for p in raw.split(";"))
+    return tuple((int(s), int(e)) for s, e in pairs)
+
+
+def chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {
+        "doc_id": chunk.doc_id,
+        "seq": chunk.seq,
+        "start": chunk.start,
+        "end": chunk.end,
+        "sentences": _encode_spans(chunk.sentences),
+        "title": chunk.title,
+        "doc_hash": content_hash,
+    }
+    if chunk.date is not None:
+        meta["date"] = chunk.date
+    if chunk.source:
+        meta["source"] = chunk.source
+    return meta
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chunk:
+    date = meta.get("date")
+    source = meta.get("source")
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        seq=int(meta["seq"]),
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        sentences=_decode_spans(str(meta.get("sentences", ""))),
+        title=str(meta.get("title", "")),
+        date=int(date) if date is not None else None,
+        source=str(source) if source else None,
+    )
+
+
+def where_clause(filters: SearchFilters | None) -> dict[str, Any] | None:
+    """Chroma `where` for the filters, e.g. doc_ids=("a",), since=20250101 ->
+    {"$and": [{"doc_id": {"$in": ["a"]}}, {"date": {"$gte": 20250101}}]}."""
+    if filters is None:
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.doc_ids:
+        clauses.append({"doc_id": {"$in": list(filters.doc_ids)}})
+    if filters.since is not None:
+        clauses.append({"date": {"$gte": filters.since}})
+    if filters.until is not None:
+        clauses.append({"date": {"$lte": filters.until}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class ChromaStore:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: Any = None
+        self._chunks: Any = None
+        self._docs: Any = None
+        self._lock = threading.Lock()
+
+    # -- connection -------------------------------------------------------
+    def _connect(self) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        url = self.settings.chroma_url
+        if url:
+            parsed = urlparse(url if "://" in url else f"http://{url}")
+            if not parsed.hostname:
+                raise ConfigError(f"RAG_CHROMA_URL {url!r} is not a URL like http://127.0.0.1:8001")
+            client = chromadb.HttpClient(
+                host=parsed.hostname,
+                port=parsed.port or 8000,
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+        else:
+            self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=chroma_settings)
+        hnsw = {
+            "space": "cosine",
+            "ef_search": self.settings.hnsw_ef_search,
+            "ef_construction": 200,
+            "max_neighbors": 32,
+        }
+        name = self.settings.collection
+        self._chunks = client.get_or_create_collection(
+            f"{name}_chunks", embedding_function=None, configuration={"hnsw": hnsw}
+        )
+        self._docs = client.get_or_create_collection(f"{name}_docs", embedding_function=None)
+        self._client = client
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        """Run a Chroma call, connecting first; any failure of the store becomes StoreUnavailable."""
+        try:
+            with self._lock:
+                if self._client is None:
+                    self._connect()
+            return fn()
+        except (ConfigError, StoreUnavailable):
+            raise
+        except Exception as exc:
+            self._client = None  # reconnect on the next call: the server may come back
+            where = self.settings.chroma_url or str(self.settings.chroma_dir)
+            raise StoreUnavailable(
+                f"the vector store at {where} is unavailable ({type(exc).__name__}: {exc}); "
+                "check that it is running (RAG_CHROMA_URL) and try again"
+            ) from exc
+
+    def ping(self) -> None:
+        self._call(lambda: self._chunks.count())
+
+    # -- documents --------------------------------------------------------
+    def get_document(self, doc_id: str, *, with_text: bool = True) -> Document | None:
+        include = ["metadatas", "documents"] if with_text else ["metadatas"]
+        res = self._call(lambda: self._docs.get(ids=[doc_id], include=include))
+        if not res["ids"]:
+            return None
+        text = res["documents"][0] if with_text else ""
+        return _document_from_record(doc_id, text, res["metadatas"][0])
+
+    def list_documents(self) -> list[Document]:
+        docs = [
+            _document_from_record(i, "", meta)
+            for ids, _, metas in self._pages("docs", ["metadatas"])
+            for i, meta in zip(ids, metas, strict=True)
+        ]
+        return sorted(docs, key=lambda d: d.doc_id)
+
+    def put_document(self, doc: Document) -> None:
+        meta: dict[str, str | int] = {
+            "title": doc.title,
+            "path": doc.path,
+            "content_hash": doc.content_hash,
+            "chunk_count": doc.chunk_count,
+        }
+        if doc.date is not None:
+            meta["date"] = doc.date
+        if doc.source:
+            meta["source"] = doc.source
+        self._call(
+            lambda: self._docs.upsert(
+                ids=[doc.doc_id], embeddings=[_DOC_VECTOR], documents=[doc.text], metadatas=[meta]
+            )
+        )
+
+    def delete_document(self, doc_id: str) -> int:
+        """Remove a document's chunks, then its record; returns the chunks removed."""
+        ids = self.chunk_ids_of(doc_id)
+        self.delete_chunks(sorted(ids))
+        self._call(lambda: self._docs.delete(ids=[doc_id]))
+        return len(ids)
+
+    # -- chunks -----------------------------------------------------------
+    def count(self) -> int:
+        return int(self._call(lambda: self._chunks.count()))
+
+    def chunk_ids_of(self, doc_id: str) -> set[str]:
+        res = self._call(lambda: self._chunks.get(where={"doc_id": doc_id}, include=[]))
+        return set(res["ids"])
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), _PAGE):
+            batch = list(ids[i : i + _PAGE])
+            found.update(self._call(lambda b=batch: self._chunks.get(ids=b, include=[]))["ids"])  # type: ignore[misc]
+        return found
+
+    def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], content_hash: str) -> None:
+        for i in range(0, len(chunks), _PAGE):
+            part = chunks[i : i + _PAGE]
+            vectors = [list(v) for v in embeddings[i : i + _PAGE]]
+            self._call(
+                lambda p=part, v=vectors: self._chunks.upsert(  # type: ignore[misc]
+                    ids=[c.chunk_id for c in p],
+                    embeddings=v,
+                    documents=[c.text for c in p],
+                    metadatas=[chunk_metadata(c, content_hash) for c in p],
+                )
+            )
+
+    def update_chunk_metadata(self, chunks: Sequence[Chunk], content_hash: str) -> None:
+        for i in range(0, len(chunks), _PAGE):
+            part = chunks[i : i + _PAGE]
+            self._call(
+                lambda p=part: self._chunks.update(  # type: ignore[misc]
+                    ids=[c.chunk_id for c in p], metadatas=[chunk_metadata(c, content_hash) for c in p]
+                )
+            )
+
+    def all_chunk_ids(self) -> list[str]:
+        return [cid for ids, _, _ in self._pages("chunks", []) for cid in ids]
+
+    def delete_chunks(self, ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), _PAGE):
+            batch = list(ids[i : i + _PAGE])
+            self._call(lambda b=batch: self._chunks.delete(ids=b))  # type: ignore[misc]
+
+    def get_chunks(
+        self, ids: Sequence[str], *, with_embeddings: bool = False
+    ) -> dict[str, tuple[Chunk, list[float] | None]]:
+        if not ids:
+            return {}
+        include = ["documents", "metadatas", "embeddings"] if with_embeddings else ["documents", "metadatas"]
+        res = self._call(lambda: self._chunks.get(ids=list(ids), include=include))
+        out: dict[str, tuple[Chunk, list[float] | None]] = {}
+        embs = res.get("embeddings") if with_embeddings else None
+        for k, (cid, text, meta) in enumerate(zip(res["ids"], res["documents"], res["metadatas"], strict=True)):
+            vec = [float(x) for x in embs[k]] if embs is not None else None
+            out[cid] = (chunk_from_record(cid, text, meta), vec)
+        return out
+
+    def query(
+        self, embedding: Sequence[float], n: int, filters: SearchFilters | None = None
+    ) -> list[tuple[Chunk, float, list[float]]]:
+        """Nearest chunks as (chunk, cosine similarity, embedding), best first."""
+        where = where_clause(filters)
+        total = self.count()
+        if total == 0:
+            return []
+        res = self._call(
+            lambda: self._chunks.query(
+                query_embeddings=[list(embedding)],
+                n_results=min(n, total),
+                where=where,
+                include=["documents", "metadatas", "distances", "embeddings"],
+            )
+        )
+        rows = zip(
+            res["ids"][0],
+            res["documents"][0],
+            res["metadatas"][0],
+            res["distances"][0],
+            res["embeddings"][0],
+            strict=True,
+        )
+        return [
+            (chunk_from_record(cid, text, meta), 1.0 - float(dist), [float(x) for x in emb])
+            for cid, text, meta, dist, emb in rows
+        ]
+
+    def iter_chunks(self) -> Iterator[Chunk]:
+        for ids, texts, metas in self._pages("chunks", ["documents", "metadatas"]):
+            for cid, text, meta in zip(ids, texts, metas, strict=True):
+                yield chunk_from_record(cid, text, meta)
+
+    def chunk_doc_ids(self) -> dict[str, str]:
+        """chunk id -> doc id for every stored chunk (used to find orphans)."""
+        out: dict[str, str] = {}
+        for ids, _, metas in self._pages("chunks", ["metadatas"]):
+            out.update({cid: str(meta["doc_id"]) for cid, meta in zip(ids, metas, strict=True)})
+        return out
+
+    def _pages(self, which: str, include: list[str]) -> Iterator[tuple[list[str], list[str], list[Any]]]:
+        offset = 0
+        while True:
+            res = self._call(
+                lambda o=offset: getattr(self, f"_{which}").get(include=include, limit=_PAGE, offset=o)  # type: ignore[misc]
+            )
+            ids = res["ids"]
+            if not ids:
+                return
+            texts = res.get("documents") or [""] * len(ids)
+            metas = res.get("metadatas") or [{}] * len(ids)
+            yield ids, texts, metas
+            offset += len(ids)
+
+
+def _document_from_record(doc_id: str, text: str, meta: Mapping[str, Any]) -> Document:
+    date = meta.get("date")
+    source = meta.get("source")
+    return Document(
+        doc_id=doc_id,
+        title=str(meta.get("title", doc_id)),
+        date=int(date) if date is not None else None,
+        source=str(source) if source else None,
+        path=str(meta.get("path", "")),
+        content_hash=str(meta.get("content_hash", "")),
+        text=text,
+        chunk_count=int(meta.get("chunk_count", 0)),
+    )

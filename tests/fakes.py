@@ -1,0 +1,52 @@
+"""Hand-written fakes for unit tests: real implementations of the project's roles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+
+from rag.llm import Usage
+from rag.types import Message
+
+
+class ScriptedGenerator:
+    """A generator with a queue of canned replies that records every prompt it is sent.
+
+    Each `stream` call pops the next reply and yields it word by word, spaces kept,
+    so the deltas join back to the reply: "Chen Mingguo led it." -> "Chen", " Mingguo",
+    " led", " it.". `max_tokens` caps the number of words. With `error` set, the
+    stream raises it after `error_after` words (0: before any text), as a server
+    that fails or dies mid-answer would.
+    """
+
+    name = "scripted"
+
+    def __init__(self, replies: Iterable[str] = (), *, error: Exception | None = None, error_after: int = 0) -> None:
+        self.replies = list(replies)
+        self.error = error
+        self.error_after = error_after
+        self.prompts: list[list[Message]] = []
+        self.last_usage: Usage | None = None
+        self.closed = False
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int) -> Iterator[str]:
+        self.prompts.append(list(messages))  # recorded at call time, like a request being sent
+        self.last_usage = None
+        if self.error is None and not self.replies:
+            raise AssertionError("ScriptedGenerator has no reply left for this prompt; give it more replies")
+        reply = self.replies.pop(0) if self.replies else ""
+        return self._deltas(messages, reply, max_tokens)
+
+    def _deltas(self, messages: Sequence[Message], reply: str, max_tokens: int) -> Iterator[str]:
+        words = re.findall(r"\s*\S+", reply)[:max_tokens]
+        for i, word in enumerate(words):
+            if self.error is not None and i == self.error_after:
+                raise self.error
+            yield word
+        if self.error is not None:
+            raise self.error
+        prompt_words = sum(len(m.content.split()) for m in messages)
+        self.last_usage = Usage(prompt_tokens=prompt_words, completion_tokens=len(words))
+
+    def close(self) -> None:
+        self.closed = True
