@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rag.answer import AnswerPipeline
 from rag.embed import Embedder, SentenceTransformerEmbedder
+from rag.llm import Generator, make_generator
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
 from rag.sparse import SparseIndex
@@ -26,3 +28,14 @@ def build_components(settings: Settings, embedder: Embedder | None = None) -> Co
     sparse = SparseIndex(settings.bm25_dir)
     embedder = embedder or SentenceTransformerEmbedder(settings.embed_model_path, settings.embed_batch_size)
     return Components(settings, store, sparse, embedder, HybridRetriever(settings, store, sparse, embedder))
+
+
+def build_pipeline(components: Components, generator: Generator | None = None, *, load_model: bool = True) -> AnswerPipeline:
+    """The answer pipeline on `components`; the model from settings unless `generator` is given.
+
+    With `load_model` False (or backend "extractive") there is no generator and
+    answers are extractive.
+    """
+    if generator is None and load_model:
+        generator = make_generator(components.settings)
+    return AnswerPipeline(components.settings, components.retriever, generator)

@@ -145,6 +145,158 @@ def search(
         out.print(f"   {h.chunk.text[:300]}{'…' if len(h.chunk.text) > 300 else ''}", highlight=False)
 
 
+def answer_json(answer: Any) -> dict[str, Any]:
+    data = asdict(answer)
+    for c in data["citations"]:
+        c["date"] = format_date(c["date"])
+    return data
+
+
+def print_answer(answer: Any) -> None:
+    style = "yellow" if answer.refused else "green"
+    out.print(f"[{style}]{answer.answer}[/]", highlight=False)
+    if answer.citations:
+        out.print("[bold]Sources[/]" if not answer.refused else "[bold]Closest passages[/]")
+    for c in answer.citations:
+        date = format_date(c.date) or "undated"
+        out.print(f"  [{c.n}] {c.title} ({c.doc_id}, {date}) {c.link}", highlight=False)
+        out.print(f"      \"{c.quote}\"", highlight=False)
+    for note in answer.notes:
+        err.print(f"[dim]note: {note}[/]")
+    t = answer.timings
+    first = f", first token {t.first_token_s:.2f} s" if t.first_token_s is not None else ""
+    err.print(f"[dim]{answer.model}: {t.total_s:.2f} s (retrieve {t.retrieve_s * 1000:.0f} ms{first})[/]")
+
+
+def load_history(path: Path | None) -> list[Any]:
+    from rag.types import Message
+
+    if path is None:
+        return []
+    try:
+        raw = json.loads(path.read_text())
+        turns = raw["history"] if isinstance(raw, dict) else raw
+        return [Message(t["role"], str(t["content"])) for t in turns if t["role"] in ("user", "assistant")]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BadInput(
+            f"cannot read history from {path}: {exc}. "
+            'Expected JSON: [{"role": "user", "content": "..."}, {"role": "assistant", "content": "..."}]'
+        ) from exc
+
+
+def open_pipeline(settings: Settings) -> Any:
+    from ingest.seed import ensure_seeded
+    from rag.factory import build_components, build_pipeline
+
+    c = build_components(settings)
+    seeded = ensure_seeded(c)
+    if seeded is not None:
+        err.print(f"[dim]index was empty: ingested {len(seeded.added)} seed documents[/]")
+    return build_pipeline(c)
+
+
+def run_question(pipeline: Any, question: str, history: list[Any], as_json: bool, filters: SearchFilters) -> Any:
+    from rag.types import Answer
+
+    answer = None
+    streamed = False
+    for item in pipeline.stream(question, history, filters=filters):
+        if isinstance(item, Answer):
+            answer = item
+        elif not as_json:
+            out.print(item, end="", highlight=False, markup=False)
+            streamed = True
+    if as_json:
+        out.print_json(json.dumps(answer_json(answer)))
+    else:
+        if streamed:
+            out.print()
+            out.rule(style="dim")
+        print_answer(answer)
+    return answer
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    history: Annotated[Path | None, typer.Option(help="JSON file with earlier turns [{role, content}].")] = None,
+    doc: Annotated[list[str] | None, typer.Option("--doc", help="Only these document ids (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles dated on/after YYYY[-MM[-DD]].")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles dated on/before YYYY[-MM[-DD]].")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
+) -> None:
+    """Answer a question from the articles, with citations (streams to the terminal)."""
+    settings = load_settings()
+    try:
+        filters = make_filters(doc, since, until)
+        turns = load_history(history)
+        pipeline = open_pipeline(settings)
+        run_question(pipeline, question, turns, as_json, filters)
+    except RagError as exc:
+        raise fail(exc) from exc
+
+
+@app.command()
+def chat() -> None:
+    """Interactive multi-turn chat in the terminal (empty line or Ctrl-D to quit)."""
+    from rag.types import Message
+
+    settings = load_settings()
+    try:
+        pipeline = open_pipeline(settings)
+    except RagError as exc:
+        raise fail(exc) from exc
+    turns: list[Message] = []
+    while True:
+        try:
+            question = out.input("[bold cyan]you>[/] ").strip()
+        except (EOFError, KeyboardInterrupt):
+            out.print()
+            return
+        if not question:
+            return
+        try:
+            answer = run_question(pipeline, question, turns, False, SearchFilters())
+        except RagError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            continue
+        turns += [Message("user", question), Message("assistant", answer.answer)]
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default RAG_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default RAG_PORT, 8000).")] = None,
+) -> None:
+    """Serve the chat UI, the HTTP API and the document pages in one process."""
+    from ui.server import serve as run_server
+
+    settings = load_settings()
+    run_server(settings, host or settings.host, port or settings.port)
+
+
+@app.command("eval")
+def evaluate(
+    questions: Annotated[Path, typer.Option(help="Question set (JSONL or YAML).")] = Path("evals/questions.jsonl"),
+    k: Annotated[int, typer.Option("--k", help="Passages retrieved per question; hit@k uses it.")] = 5,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write report.json, report.md, metrics.png.")] = Path(
+        "artifacts/eval"
+    ),
+    baseline: Annotated[Path | None, typer.Option(help="An earlier report.json to compare with.")] = None,
+    pipeline: Annotated[str, typer.Option(help="ours | extractive | baseline (textbook llama-index).")] = "ours",
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+) -> None:
+    """Score answers, citations, refusals and retrieval on a question set; non-zero exit under thresholds."""
+    from evals.runner import main as run_eval
+
+    settings = load_settings()
+    try:
+        code = run_eval(settings, questions, k, out_dir, baseline, pipeline, limit)
+    except RagError as exc:
+        raise fail(exc) from exc
+    raise typer.Exit(code)
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,128 @@
+"""Citations placed and checked by code, answers checked against their evidence.
+
+The model writes plain prose; this module decides what it may say:
+- each answer sentence is matched to the passage that supports it best, by the
+  share of its content terms the passage holds (a number the passage lacks
+  halves that share), and gets that passage's marker `[n]`;
+- markers the model wrote itself are kept only if the passage they name
+  supports the sentence; a number that names no passage is never shown;
+- a sentence no passage supports is dropped; an answer left with none is a
+  refusal;
+- when another source gives a different figure for the same event, the answer
+  says so and cites it.
+
+    >>> p = [Passage(1, "d", "T", None, 0, 30, "Chen Mingguo led the delegation.", 1.0)]
+    >>> place_citations("The delegation was led by Chen Mingguo.", p)[0]
+    [('The delegation was led by Chen Mingguo.', [1], 1.0)]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.evidence import QUESTION_WORDS, Passage
+from rag.sparse import tokenize
+
+SUPPORTED = 0.6  # share of a sentence's terms its passage must hold
+_MARKER = re.compile(r"\s*\[(\d+)\]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\[])")
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+_DONT_KNOW = re.compile(
+    r"\b(i (do not|don't|dont) know|(do|does) not (contain|mention|say|provide|specify|state)|"
+    r"(don't|doesn't) (contain|mention|say|provide|specify|state)|no (information|mention)|not (mentioned|stated|"
+    r"provided|specified)|cannot (answer|determine|be determined)|unable to (answer|determine))\b",
+    re.IGNORECASE,
+)
+
+Placed = tuple[str, list[int], float]  # sentence, its markers, its support
+
+
+def says_dont_know(text: str) -> bool:
+    """Whether the model declined to answer.
+
+    >>> says_dont_know("The sources do not mention his salary."), says_dont_know("He met Asif.")
+    (True, False)
+    """
+    return bool(_DONT_KNOW.search(text))
+
+
+def split_answer(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def numbers(text: str) -> set[str]:
+    return {n.rstrip(".,").replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def support(sentence: str, passage_text: str) -> float:
+    """Share of the sentence's content terms that the passage holds.
+
+    >>> support("13 people were killed", "at least 12 persons were killed")
+    0.25
+    """
+    terms = {t for t in tokenize(sentence) if t not in QUESTION_WORDS}
+    if not terms:
+        return 1.0
+    held = terms & set(tokenize(passage_text))
+    share = len(held) / len(terms)
+    if numbers(sentence) - numbers(passage_text):
+        share /= 2
+    return share
+
+
+def place_citations(answer: str, passages: Sequence[Passage]) -> tuple[list[Placed], list[str]]:
+    """Attribute each answer sentence; returns (kept sentences, dropped sentences)."""
+    by_n = {p.n: p for p in passages}
+    kept: list[Placed] = []
+    dropped: list[str] = []
+    for raw in split_answer(answer):
+        claimed = [int(n) for n in _MARKER.findall(raw)]
+        sentence = _MARKER.sub("", raw).strip()
+        if not sentence:
+            continue
+        scored = sorted(((support(sentence, p.text), p.n) for p in passages), reverse=True)
+        if not scored or scored[0][0] < SUPPORTED:
+            # Passages together may support what none does alone ("A met B; C led it").
+            joint = support(sentence, " ".join(p.text for p in passages))
+            if joint < SUPPORTED or not scored:
+                dropped.append(sentence)
+                continue
+            markers = [n for s, n in scored if s > 0][:2]
+            kept.append((sentence, markers, joint))
+            continue
+        best, best_n = scored[0]
+        markers = [best_n]
+        for n in claimed:  # the model's own marker, when it holds up
+            if n in by_n and n not in markers and support(sentence, by_n[n].text) >= SUPPORTED:
+                markers.append(n)
+        kept.append((sentence, markers, best))
+    return kept, dropped
+
+
+def find_conflicts(placed: Sequence[Placed], passages: Sequence[Passage]) -> list[tuple[Passage, Passage]]:
+    """Pairs (cited passage, other passage) from different documents that tell the
+    same event with different figures, e.g. "13 people were killed" against
+    "at least 12 persons … were killed" about one attack."""
+    cited = {n for _, markers, _ in placed for n in markers}
+    by_n = {p.n: p for p in passages}
+    pairs: list[tuple[Passage, Passage]] = []
+    for sentence, markers, _ in placed:
+        figures = {n for n in numbers(sentence) if not _YEAR.match(n)}
+        if not figures:
+            continue
+        for m in markers:
+            mine = by_n[m]
+            my_terms = set(tokenize(mine.text)) - {n for n in numbers(mine.text)}
+            for other in passages:
+                if other.doc_id == mine.doc_id or other.n in cited:
+                    continue
+                their_figures = {n for n in numbers(other.text) if not _YEAR.match(n)}
+                if not their_figures or figures & their_figures:
+                    continue
+                their_terms = set(tokenize(other.text)) - numbers(other.text)
+                overlap = len(my_terms & their_terms) / max(1, min(len(my_terms), len(their_terms)))
+                if overlap >= 0.35 and (mine, other) not in pairs:
+                    pairs.append((mine, other))
+    return pairs
