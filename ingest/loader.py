@@ -51,7 +51,9 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Skipped]]:
         elif path.is_dir():
             found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUPPORTED)
         elif path.suffix.lower() not in SUPPORTED:
-            skipped.append(Skipped(str(path), f"unsupported type {path.suffix or '(none)'}; use {', '.join(SUPPORTED)}"))
+            skipped.append(
+                Skipped(str(path), f"unsupported type {path.suffix or '(none)'}; use {', '.join(SUPPORTED)}")
+            )
         else:
             found.append(path)
     unique = sorted({p.resolve() for p in found})
@@ -61,7 +63,9 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Skipped]]:
 def decode(name: str, raw: bytes, max_bytes: int) -> str | Skipped:
     """Bytes to text, or why not: too large, empty, binary or undecodable."""
     if len(raw) > max_bytes:
-        return Skipped(name, f"file is {len(raw) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB (RAG_MAX_FILE_BYTES)")
+        return Skipped(
+            name, f"file is {len(raw) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB (RAG_MAX_FILE_BYTES)"
+        )
     if not raw.strip():
         return Skipped(name, "file is empty")
     if b"\x00" in raw[:8192]:
@@ -82,7 +86,9 @@ def read_source(path: Path, max_bytes: int) -> SourceText | Skipped:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return Skipped(str(path), f"file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB (RAG_MAX_FILE_BYTES)")
+            return Skipped(
+                str(path), f"file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB (RAG_MAX_FILE_BYTES)"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         return Skipped(str(path), f"cannot read it: {exc.strerror or exc}")

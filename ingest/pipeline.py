@@ -143,7 +143,9 @@ class Ingestor:
         out: list[_Prepared] = []
         for src in sources:
             if src.doc_id in seen:
-                report.skipped.append(Skipped(src.path, f"document id {src.doc_id!r} is already taken by {seen[src.doc_id]}"))
+                report.skipped.append(
+                    Skipped(src.path, f"document id {src.doc_id!r} is already taken by {seen[src.doc_id]}")
+                )
                 continue
             clean = clean_html(src.text, src.doc_id) if src.is_html else clean_text(src.text, src.doc_id)
             if not clean.text.strip():

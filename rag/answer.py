@@ -38,9 +38,14 @@ SYSTEM_PROMPT = (
 MIN_COVERAGE = 0.4  # IDF-weighted share of the question's terms the evidence must hold…
 MIN_SIMILARITY = 0.45  # …unless the best passage is at least this close in meaning
 REFUSAL = "I don't know: the articles don't say. The closest passages are listed below."
-_MONTHS = "january february march april may june july august september october november december".split()
+_MONTHS = [
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+]  # fmt: skip
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(?:of\s+)?((?:19|20)\d\d)\b", re.IGNORECASE)
-_TIME_WORDS = re.compile(r"\b(when|date|dated|(19|20)\d\d|" + "|".join(_MONTHS) + r"|year|month|week|recent|latest)\b", re.I)
+_TIME_WORDS = re.compile(
+    r"\b(when|date|dated|(19|20)\d\d|" + "|".join(_MONTHS) + r"|year|month|week|recent|latest)\b", re.I
+)
 
 
 def question_months(question: str) -> SearchFilters | None:
@@ -152,7 +157,8 @@ class AnswerPipeline:
         weak = evidence.coverage < MIN_COVERAGE and evidence.similarity < MIN_SIMILARITY
         if not evidence.passages or weak:
             notes.append(
-                f"evidence too weak to answer (term coverage {evidence.coverage:.2f}, similarity {evidence.similarity:.2f})"
+                f"evidence too weak to answer (term coverage {evidence.coverage:.2f}, "
+                f"similarity {evidence.similarity:.2f})"
             )
             yield finish(self._refusal(question, standalone, evidence, timings))
             return
@@ -195,7 +201,7 @@ class AnswerPipeline:
         notes = [f"dropped an unsupported sentence: {s!r}" for s in dropped]
         if not placed:
             refusal = self._refusal(question, standalone, evidence, timings)
-            refusal.notes.extend(notes + ["no sentence of the model's answer is supported by the articles"])
+            refusal.notes.extend([*notes, "no sentence of the model's answer is supported by the articles"])
             return refusal
         answer = self._compose(question, standalone, placed, evidence, timings)
         answer.notes.extend(notes)
@@ -229,9 +235,7 @@ class AnswerPipeline:
         answered = " ".join(s for s, _, _ in placed)
         for _mine, other in find_conflicts(placed, evidence.passages):
             numbering.setdefault(other.n, len(numbering) + 1)
-            differing = next(
-                (s for s in split_answer(other.text) if numbers(s) - numbers(answered)), other.text
-            )
+            differing = next((s for s in split_answer(other.text) if numbers(s) - numbers(answered)), other.text)
             sentences.append(f'Sources differ: another article reports "{differing}" [{numbering[other.n]}].')
         citations = [_citation(new, by_n[old]) for old, new in sorted(numbering.items(), key=lambda kv: kv[1])]
         return Answer(

@@ -57,7 +57,7 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 
-            hf_logging.disable_progress_bar()
+            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
             if not (self.model_path / "config.json").exists() and not (self.model_path / "modules.json").exists():
                 raise ConfigError(f"no sentence-transformers model at {self.model_path}; fix RAG_EMBED_MODEL_PATH")

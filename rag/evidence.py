@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rag.sparse import tokenize
 from rag.types import Hit
@@ -150,7 +151,11 @@ def _group(sentences: list[Sentence], hits: Sequence[Hit]) -> list[Passage]:
     groups: list[list[Sentence]] = []
     for doc_sentences in by_doc.values():
         for s in doc_sentences:
-            if groups and groups[-1][0].doc_id == s.doc_id and _text_between(groups[-1][-1], s, chunk_texts) is not None:
+            if (
+                groups
+                and groups[-1][0].doc_id == s.doc_id
+                and _text_between(groups[-1][-1], s, chunk_texts) is not None
+            ):
                 groups[-1].append(s)
             else:
                 groups.append([s])
@@ -158,7 +163,7 @@ def _group(sentences: list[Sentence], hits: Sequence[Hit]) -> list[Passage]:
     passages = []
     for n, g in enumerate(groups, 1):
         text = g[0].text
-        for a, b in zip(g, g[1:], strict=False):
+        for a, b in pairwise(g):
             text += (_text_between(a, b, chunk_texts) or " ") + b.text
         first = g[0]
         passages.append(

