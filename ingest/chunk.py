@@ -66,7 +66,8 @@ def chunk_document(
     source: str | None = None,
 ) -> list[Chunk]:
     """Pack whole sentences into chunks of at most `max_chars` (a longer sentence
-    stands alone), each chunk repeating the last `overlap` sentences of the one before."""
+    stands alone), each chunk repeating the last `overlap` sentences of the one before
+    (fewer where they would leave no room for a new sentence)."""
     sentences = split_sentences(text)
     chunks: list[Chunk] = []
     i = 0
@@ -93,4 +94,6 @@ def chunk_document(
         if j >= len(sentences):
             break
         i = max(j - overlap, i + 1)
+        while i < j and sentences[j][1] - sentences[i][0] > max_chars:
+            i += 1  # drop overlap that leaves no room for a new sentence
     return chunks

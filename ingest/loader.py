@@ -70,10 +70,13 @@ def decode(name: str, raw: bytes, max_bytes: int) -> str | Skipped:
         return Skipped(name, "file is empty")
     if b"\x00" in raw[:8192]:
         return Skipped(name, "file looks binary (it holds NUL bytes); only text articles can be ingested")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    # UTF-8, else cp1252: what English pages that are not UTF-8 use (charset_normalizer guesses
+    # cp1250/cp775/cp852 for them and turns ’ into ĺ or Æ); it is tried last for the rest.
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw).best()

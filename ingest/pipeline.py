@@ -4,9 +4,11 @@ Idempotent and crash-safe by construction:
 - chunk ids hash (doc id, offset, text), so unchanged content keeps its ids and
   costs no embedding; chunks already in the store are never embedded again;
 - a document's record (its cleaned text and content hash) is written only after
-  all its chunks are stored and its stale chunks deleted, so a run killed at any
-  point leaves either the old record (the next run redoes the document, reusing
-  whatever chunks were already stored) or the new one, complete;
+  all its new chunks are stored, so a run killed at any point leaves either the
+  old record (the next run redoes the document, reusing whatever chunks were
+  already stored) or the new one; stale chunks left beside a new record are
+  removed by the next run, and never served meanwhile: the retriever only serves
+  chunks whose content hash matches their document's record;
 - chunks whose document has no record (a first ingest killed midway, the file
   since removed) are deleted as orphans at the start of each run;
 - BM25 is rebuilt from the store whenever the store's chunk ids differ from the
@@ -15,12 +17,11 @@ Idempotent and crash-safe by construction:
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.chunk import chunk_document
@@ -28,6 +29,7 @@ from ingest.clean import clean_html, clean_text
 from ingest.loader import Skipped, SourceText, discover, read_source, source_from_bytes
 from rag.embed import Embedder
 from rag.errors import BadInput
+from rag.locks import corpus_lock
 from rag.settings import Settings
 from rag.sparse import SparseIndex, fingerprint
 from rag.store import ChromaStore
@@ -78,14 +80,8 @@ class Ingestor:
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
-        """One writer per RAG_HOME at a time, across processes."""
-        self.settings.home.mkdir(parents=True, exist_ok=True)
-        with (self.settings.home / "ingest.lock").open("w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with corpus_lock(self.settings.home):
+            yield
 
     def ingest(self, paths: list[Path], *, prune: bool = False, progress: Progress | None = None) -> IngestReport:
         files, skipped = discover(paths)
@@ -152,6 +148,7 @@ class Ingestor:
                 report.skipped.append(Skipped(src.path, "no article text left after removing page furniture"))
                 continue
             seen[src.doc_id] = src.path
+            doc_hash = content_hash(clean.text, clean.title, clean.date, clean.source)
             chunks = chunk_document(
                 src.doc_id,
                 clean.text,
@@ -161,13 +158,14 @@ class Ingestor:
                 date=clean.date,
                 source=clean.source,
             )
+            chunks = [replace(c, content_hash=doc_hash) for c in chunks]
             doc = Document(
                 doc_id=src.doc_id,
                 title=clean.title,
                 date=clean.date,
                 source=clean.source,
                 path=src.path,
-                content_hash=content_hash(clean.text, clean.title, clean.date, clean.source),
+                content_hash=doc_hash,
                 text=clean.text,
                 chunk_count=len(chunks),
             )
@@ -203,7 +201,7 @@ class Ingestor:
             to_embed.extend((p, c) for c in p.chunks if c.chunk_id not in present)
             if present:
                 # Stored by an earlier, interrupted run: refresh provenance, keep the vectors.
-                self.store.update_chunk_metadata([c for c in p.chunks if c.chunk_id in present], p.doc.content_hash)
+                self.store.update_chunk_metadata([c for c in p.chunks if c.chunk_id in present])
                 p.pending -= present
         for p in todo:
             if not p.pending:
@@ -222,7 +220,7 @@ class Ingestor:
             for idxs in by_doc.values():
                 p = part[idxs[0]][0]
                 chunks = [part[k][1] for k in idxs]
-                self.store.upsert_chunks(chunks, [vectors[k] for k in idxs], p.doc.content_hash)
+                self.store.upsert_chunks(chunks, [vectors[k] for k in idxs])
                 p.pending -= {c.chunk_id for c in chunks}
                 if not p.pending:
                     self._finish(p, report)
@@ -232,10 +230,13 @@ class Ingestor:
                 progress(done, total)
 
     def _finish(self, p: _Prepared, report: IngestReport) -> None:
+        # The record first: from here on queries serve the new chunks (their hash matches it)
+        # and skip the stale ones; a crash before the delete below is repaired by the next
+        # run, which finds the stored chunk ids differ from the record's and removes the rest.
+        self.store.put_document(p.doc)
         stale = self.store.chunk_ids_of(p.doc.doc_id) - {c.chunk_id for c in p.chunks}
         self.store.delete_chunks(sorted(stale))
         report.chunks_removed += len(stale)
-        self.store.put_document(p.doc)
         (report.added if p.kind == "added" else report.updated).append(p.doc.doc_id)
 
     def _prune(self, report: IngestReport) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from rag.embed import Embedder
 from rag.errors import BadInput
+from rag.locks import corpus_lock
 from rag.settings import Settings
 from rag.sparse import SparseIndex
 from rag.store import ChromaStore
@@ -34,8 +35,11 @@ class HybridRetriever:
         """Rebuild BM25 from the store when their chunk counts differ (another
         process, or another machine sharing a Chroma server, changed the corpus)."""
         with self._sync_lock:
-            if self.sparse.size() != self.store.count():
-                self.sparse.build(self.store.iter_chunks())
+            if self.sparse.size() == self.store.count():
+                return
+            with corpus_lock(self.settings.home, blocking=False) as held:
+                if held:  # else an ingest is under way and rebuilds BM25 when it ends
+                    self.sparse.build(self.store.iter_chunks())
 
     def check_query(self, query: str) -> str:
         query = " ".join(query.split())
@@ -51,7 +55,7 @@ class HybridRetriever:
 
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]:
         query = self.check_query(query)
-        k = k or self.settings.top_k
+        k = self.settings.top_k if k is None else k  # k=0 is out of range, not "the default"
         if k < 1 or k > 100:
             raise BadInput(f"k must be between 1 and 100, got {k}")
         self.sync()
@@ -77,7 +81,14 @@ class HybridRetriever:
         for cid, (found, vec) in self.store.get_chunks(missing, with_embeddings=True).items():
             chunks[cid] = found
             embeddings[cid] = vec or []
-        order = [cid for cid in sorted(fused, key=lambda c: -fused[c]) if cid in chunks]
+        # Serve only chunks of committed document versions: during an ingest, chunks of a
+        # document whose record is not yet written (or is older) are held back.
+        committed = self.store.document_hashes(sorted({c.doc_id for c in chunks.values()}))
+        order = [
+            cid
+            for cid in sorted(fused, key=lambda c: -fused[c])
+            if cid in chunks and committed.get(chunks[cid].doc_id) == chunks[cid].content_hash
+        ]
         order = diversify(order, embeddings)
         q = np.asarray(vector)
         return [

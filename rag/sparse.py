@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import threading
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -99,7 +100,7 @@ class SparseIndex:
         fp = fingerprint(c.chunk_id for c in items)
         target = self.dir / fp
         if not (target / "manifest.json").exists():
-            tmp = self.dir / f".tmp-{fp}-{os.getpid()}"
+            tmp = self.dir / f".tmp-{fp}-{uuid.uuid4().hex}"
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
             retriever = bm25s.BM25()
@@ -116,11 +117,11 @@ class SparseIndex:
             (tmp / "manifest.json").write_text(json.dumps(manifest))
             shutil.rmtree(target, ignore_errors=True)
             os.replace(tmp, target)
-        tmp_current = self.dir / f".CURRENT-{os.getpid()}"
+        tmp_current = self.dir / f".CURRENT-{uuid.uuid4().hex}"
         tmp_current.write_text(fp)
         os.replace(tmp_current, self._current_file)
-        for old in self.dir.iterdir():  # earlier builds and abandoned temp folders
-            if old.is_dir() and old.name != fp:
+        for old in self.dir.iterdir():  # earlier builds; temp folders of other builders are theirs
+            if old.is_dir() and old.name != fp and not old.name.startswith(".tmp-"):
                 shutil.rmtree(old, ignore_errors=True)
         return fp
 

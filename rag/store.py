@@ -37,7 +37,7 @@ def _decode_spans(raw: str) -> tuple[tuple[int, int], ...]:
     return tuple((int(s), int(e)) for s, e in pairs)
 
 
-def chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, str | int]:
+def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
     meta: dict[str, str | int] = {
         "doc_id": chunk.doc_id,
         "seq": chunk.seq,
@@ -45,7 +45,7 @@ def chunk_metadata(chunk: Chunk, content_hash: str) -> dict[str, str | int]:
         "end": chunk.end,
         "sentences": _encode_spans(chunk.sentences),
         "title": chunk.title,
-        "doc_hash": content_hash,
+        "doc_hash": chunk.content_hash,
     }
     if chunk.date is not None:
         meta["date"] = chunk.date
@@ -68,6 +68,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chun
         title=str(meta.get("title", "")),
         date=int(date) if date is not None else None,
         source=str(source) if source else None,
+        content_hash=str(meta.get("doc_hash", "")),
     )
 
 
@@ -160,6 +161,13 @@ class ChromaStore:
         text = res["documents"][0] if with_text else ""
         return _document_from_record(doc_id, text, res["metadatas"][0])
 
+    def document_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """doc id -> content hash of its stored record, for the ids that have one."""
+        if not doc_ids:
+            return {}
+        res = self._call(lambda: self._docs.get(ids=list(doc_ids), include=["metadatas"]))
+        return {i: str(m.get("content_hash", "")) for i, m in zip(res["ids"], res["metadatas"], strict=True)}
+
     def list_documents(self) -> list[Document]:
         docs = [
             _document_from_record(i, "", meta)
@@ -207,7 +215,7 @@ class ChromaStore:
             found.update(self._call(lambda b=batch: self._chunks.get(ids=b, include=[]))["ids"])  # type: ignore[misc]
         return found
 
-    def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], content_hash: str) -> None:
+    def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         for i in range(0, len(chunks), _PAGE):
             part = chunks[i : i + _PAGE]
             vectors = [list(v) for v in embeddings[i : i + _PAGE]]
@@ -216,16 +224,16 @@ class ChromaStore:
                     ids=[c.chunk_id for c in p],
                     embeddings=v,
                     documents=[c.text for c in p],
-                    metadatas=[chunk_metadata(c, content_hash) for c in p],
+                    metadatas=[chunk_metadata(c) for c in p],
                 )
             )
 
-    def update_chunk_metadata(self, chunks: Sequence[Chunk], content_hash: str) -> None:
+    def update_chunk_metadata(self, chunks: Sequence[Chunk]) -> None:
         for i in range(0, len(chunks), _PAGE):
             part = chunks[i : i + _PAGE]
             self._call(
                 lambda p=part: self._chunks.update(  # type: ignore[misc]
-                    ids=[c.chunk_id for c in p], metadatas=[chunk_metadata(c, content_hash) for c in p]
+                    ids=[c.chunk_id for c in p], metadatas=[chunk_metadata(c) for c in p]
                 )
             )
 

@@ -47,6 +47,7 @@ class Chunk:
     title: str = ""
     date: int | None = None
     source: str | None = None
+    content_hash: str = ""  # of the document version the chunk was cut from
 
 
 @dataclass(frozen=True)

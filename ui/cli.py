@@ -319,6 +319,45 @@ def evaluate(
     raise typer.Exit(code)
 
 
+@app.command()
+def bench(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write bench.json and bench.md.")] = Path(
+        "artifacts/bench"
+    ),
+    sizes: Annotated[
+        str, typer.Option(help="Corpus sizes in chunks for the retrieval benchmark.")
+    ] = "1000,10000,100000",
+    articles: Annotated[
+        int, typer.Option(help="Distractor articles added to the seeds for the ingest benchmark.")
+    ] = 150,
+    questions: Annotated[Path, typer.Option(help="Question set for latency and accuracy.")] = Path(
+        "evals/questions.jsonl"
+    ),
+    limit: Annotated[int, typer.Option(help="Questions answered per pipeline (0 = all).")] = 20,
+    baseline: Annotated[bool, typer.Option(help="Also time the textbook llama-index pipeline.")] = True,
+    parts: Annotated[str, typer.Option(help="Which parts: ingest,retrieval,answers.")] = "answers,ingest,retrieval",
+) -> None:
+    """Measure ingest, retrieval at scale and answer latency, beside the textbook pipeline."""
+    from bench.run import main as run_bench
+    from bench.run import render
+
+    settings = load_settings()
+    try:
+        result = run_bench(
+            settings,
+            out_dir,
+            sizes=[int(s) for s in sizes.split(",") if s.strip()],
+            ingest_articles=articles,
+            questions_path=questions,
+            limit=limit or None,
+            baseline=baseline,
+            parts=[p.strip() for p in parts.split(",")],
+        )
+    except (RagError, ValueError) as exc:
+        raise fail(exc if isinstance(exc, RagError) else BadInput(str(exc))) from exc
+    out.print(render(result), highlight=False, markup=False)
+
+
 def main() -> None:
     try:
         app()

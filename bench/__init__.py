@@ -1,0 +1,1 @@
+"""Benchmarks: ingest, retrieval at scale, answer latency, against the textbook pipeline."""
