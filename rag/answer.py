@@ -197,7 +197,7 @@ class AnswerPipeline:
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.append("the model found no answer in the evidence")
             return refusal
-        placed, dropped = place_citations(text, evidence.passages)
+        placed, dropped = place_citations(text, evidence.passages, standalone)
         notes = [f"dropped an unsupported sentence: {s!r}" for s in dropped]
         if not placed:
             refusal = self._refusal(question, standalone, evidence, timings)

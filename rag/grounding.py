@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 
 from rag.evidence import QUESTION_WORDS, Passage
 from rag.sparse import tokenize
@@ -56,25 +57,52 @@ def numbers(text: str) -> set[str]:
     return {n.rstrip(".,").replace(",", "") for n in _NUMBER.findall(text)}
 
 
-def support(sentence: str, passage_text: str) -> float:
-    """Share of the sentence's content terms that the passage holds.
+def _held(term: str, passage_terms: set[str]) -> bool:
+    """A term is held by an exact match, or a shared stem of 6+ letters ("kilometers" ~ "kilometre")."""
+    if term in passage_terms:
+        return True
+    return len(term) >= 6 and any(len(p) >= 6 and (p.startswith(term[:6]) and term.startswith(p[:6])) for p in passage_terms)
+
+
+def support(sentence: str, passage_text: str, question: str = "") -> float:
+    """Share of what the sentence adds to the question that the passage holds.
+
+    Terms the question already states are not evidence of an answer, so only the
+    sentence's other terms count; a sentence that only restates the question
+    supports nothing. A number the passage lacks halves the share.
 
     >>> support("13 people were killed", "at least 12 persons were killed")
     0.25
+    >>> support("The bomber was named Akbar Khan.", "A suicide bomber hit a bus in Bisham.", "Who was the bomber in Bisham?")
+    0.0
     """
+    asked = set(tokenize(question))
     terms = {t for t in tokenize(sentence) if t not in QUESTION_WORDS}
-    if not terms:
+    novel = terms - asked
+    if question and terms and not novel:
+        return 0.0
+    focus = novel or terms
+    if not focus:
         return 1.0
-    held = terms & set(tokenize(passage_text))
-    share = len(held) / len(terms)
-    if numbers(sentence) - numbers(passage_text):
+    passage_terms = set(tokenize(passage_text))
+    share = sum(_held(t, passage_terms) for t in focus) / len(focus)
+    if numbers(sentence) - numbers(passage_text) - numbers(question):
         share /= 2
     return share
 
 
-def place_citations(answer: str, passages: Sequence[Passage]) -> tuple[list[Placed], list[str]]:
+def _with_date(p: Passage) -> str:
+    """Passage text plus its article's date, which answers "when" as much as the text does."""
+    if p.date is None:
+        return p.text
+    d = date(p.date // 10000, p.date // 100 % 100, p.date % 100)
+    return f"{p.text} {d.day} {d:%B} {d.year} {d.isoformat()}"
+
+
+def place_citations(answer: str, passages: Sequence[Passage], question: str = "") -> tuple[list[Placed], list[str]]:
     """Attribute each answer sentence; returns (kept sentences, dropped sentences)."""
     by_n = {p.n: p for p in passages}
+    texts = {p.n: _with_date(p) for p in passages}
     kept: list[Placed] = []
     dropped: list[str] = []
     for raw in split_answer(answer):
@@ -82,10 +110,10 @@ def place_citations(answer: str, passages: Sequence[Passage]) -> tuple[list[Plac
         sentence = _MARKER.sub("", raw).strip()
         if not sentence:
             continue
-        scored = sorted(((support(sentence, p.text), p.n) for p in passages), reverse=True)
+        scored = sorted(((support(sentence, texts[p.n], question), p.n) for p in passages), reverse=True)
         if not scored or scored[0][0] < SUPPORTED:
             # Passages together may support what none does alone ("A met B; C led it").
-            joint = support(sentence, " ".join(p.text for p in passages))
+            joint = support(sentence, " ".join(texts.values()), question)
             if joint < SUPPORTED or not scored:
                 dropped.append(sentence)
                 continue
@@ -95,7 +123,7 @@ def place_citations(answer: str, passages: Sequence[Passage]) -> tuple[list[Plac
         best, best_n = scored[0]
         markers = [best_n]
         for n in claimed:  # the model's own marker, when it holds up
-            if n in by_n and n not in markers and support(sentence, by_n[n].text) >= SUPPORTED:
+            if n in by_n and n not in markers and support(sentence, texts[n], question) >= SUPPORTED:
                 markers.append(n)
         kept.append((sentence, markers, best))
     return kept, dropped

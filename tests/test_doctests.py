@@ -1,0 +1,28 @@
+"""The worked examples in docstrings are tests too."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "bench.corpus",
+    "ingest.chunk",
+    "ingest.loader",
+    "rag.answer",
+    "rag.dates",
+    "rag.evidence",
+    "rag.grounding",
+    "rag.retrieve",
+    "rag.rewrite",
+    "rag.sparse",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0, f"{name} has no examples"
+    assert result.failed == 0
