@@ -246,8 +246,13 @@ class Ingestor:
                 report.removed.append(doc.doc_id)
 
     def _sync_sparse(self) -> None:
-        if fingerprint(self.store.all_chunk_ids()) != self.sparse.current_fingerprint():
+        """Rebuild BM25 if it lags the store, and publish the store's version for other
+        processes and machines sharing it (their retrievers rebuild when it changes)."""
+        version = fingerprint(self.store.all_chunk_ids())
+        if version != self.sparse.current_fingerprint():
             self.sparse.build(self.store.iter_chunks())
+        if version != self.store.corpus_version():
+            self.store.set_corpus_version(version)
 
 
 def _embedding_text(chunk: Chunk) -> str:

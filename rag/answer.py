@@ -132,7 +132,7 @@ class AnswerPipeline:
         timings = Timings()
         question = self.retriever.check_query(question)
         standalone = standalone_question(question, history)
-        k = k or self.settings.top_k
+        k = self.settings.top_k if k is None else k
         hits, dated = self.retrieve(standalone, k, filters)
         timings.retrieve_s = time.perf_counter() - started
         evidence = select_evidence(

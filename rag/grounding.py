@@ -61,7 +61,9 @@ def _held(term: str, passage_terms: set[str]) -> bool:
     """A term is held by an exact match, or a shared stem of 6+ letters ("kilometers" ~ "kilometre")."""
     if term in passage_terms:
         return True
-    return len(term) >= 6 and any(len(p) >= 6 and (p.startswith(term[:6]) and term.startswith(p[:6])) for p in passage_terms)
+    return len(term) >= 6 and any(
+        len(p) >= 6 and (p.startswith(term[:6]) and term.startswith(p[:6])) for p in passage_terms
+    )
 
 
 def support(sentence: str, passage_text: str, question: str = "") -> float:

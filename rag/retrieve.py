@@ -32,10 +32,15 @@ class HybridRetriever:
         self._sync_lock = threading.Lock()
 
     def sync(self) -> None:
-        """Rebuild BM25 from the store when their chunk counts differ (another
-        process, or another machine sharing a Chroma server, changed the corpus)."""
+        """Rebuild BM25 from the store when it lags: the store's published version
+        (see ingest) differs from BM25's, or, before any is published, their chunk
+        counts differ. Another process, or another machine sharing a Chroma server,
+        may have changed the corpus."""
         with self._sync_lock:
-            if self.sparse.size() == self.store.count():
+            version = self.store.corpus_version()
+            if version is not None and version == self.sparse.current_fingerprint():
+                return
+            if version is None and self.sparse.size() == self.store.count():
                 return
             with corpus_lock(self.settings.home, blocking=False) as held:
                 if held:  # else an ingest is under way and rebuilds BM25 when it ends

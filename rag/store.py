@@ -149,6 +149,16 @@ class ChromaStore:
                 "check that it is running (RAG_CHROMA_URL) and try again"
             ) from exc
 
+    def corpus_version(self) -> str | None:
+        """The fingerprint of the chunk ids the last completed ingest left (None before any)."""
+        name = f"{self.settings.collection}_docs"
+        meta = self._call(lambda: self._client.get_collection(name).metadata) or {}
+        version = meta.get("corpus_version")
+        return str(version) if version else None
+
+    def set_corpus_version(self, version: str) -> None:
+        self._call(lambda: self._docs.modify(metadata={"corpus_version": version}))
+
     def ping(self) -> None:
         self._call(lambda: self._chunks.count())
 
