@@ -75,7 +75,7 @@ def support(sentence: str, passage_text: str, question: str = "") -> float:
 
     >>> support("13 people were killed", "at least 12 persons were killed")
     0.25
-    >>> support("The bomber was named Akbar Khan.", "A suicide bomber hit a bus in Bisham.", "Who was the bomber in Bisham?")
+    >>> support("The bomber was Akbar Khan.", "A bomber hit a bus in Bisham.", "Who was the bomber in Bisham?")
     0.0
     """
     asked = set(tokenize(question))
