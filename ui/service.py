@@ -1,0 +1,245 @@
+"""What the API, the document pages and the chat share at run time.
+
+- `Service`: the components and the answer pipeline, loaded once in a
+  background thread so the server answers /healthz at once; until they are
+  ready, whatever needs them raises `NotReady` (HTTP 503).
+- `AnswerGate`: the one bounded queue every answer goes through, from the API
+  and from the chat alike. At most `capacity` answers are admitted (running or
+  waiting); one more is refused at once (`QueueFull`, 429). An admitted answer
+  waits at most `wait_s` for its turn (`QueueTimeout`, 503), so no request
+  hangs behind a stuck model.
+- `iterate_closing`: runs a blocking iterator (the pipeline's stream) in worker
+  threads, one item at a time, and always closes it, so an abandoned stream
+  still stops the model and frees the turn.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated, TypeVar
+
+import anyio
+from fastapi import Depends, Request
+
+from ingest.pipeline import Ingestor
+from ingest.seed import ensure_seeded, ingestor_for
+from rag.answer import AnswerPipeline
+from rag.errors import RagError
+from rag.factory import Components, build_components, build_pipeline
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ServiceBusy(RagError):
+    """The request is fine but cannot be served now; retry after `retry_after` seconds."""
+
+    status_code = 503
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class NotReady(ServiceBusy):
+    pass
+
+
+class QueueFull(ServiceBusy):
+    status_code = 429
+
+
+class QueueTimeout(ServiceBusy):
+    pass
+
+
+class Ticket:
+    """One admitted answer: wait for the turn, run, then `release()` (idempotent)."""
+
+    def __init__(self, gate: AnswerGate) -> None:
+        self._gate = gate
+        self._running = False
+        self._released = False
+        self._started = 0.0
+
+    def wait_turn(self) -> None:
+        """Block until this answer may run, or raise `QueueTimeout` (and release) after `wait_s`."""
+        if not self._gate._slots.acquire(timeout=self._gate.wait_s):
+            self.release()
+            raise QueueTimeout(
+                f"waited {self._gate.wait_s:g} s for the model without getting a turn; "
+                "the service is busy, try again shortly",
+                self._gate.retry_after(),
+            )
+        self._running = True
+        self._started = time.monotonic()
+
+    def release(self) -> None:
+        self._gate._release(self)
+
+
+class AnswerGate:
+    def __init__(self, capacity: int, wait_s: float, slots: int = 1) -> None:
+        if capacity < 1 or slots < 1:
+            raise ValueError("capacity and slots must be at least 1")
+        self.capacity = capacity
+        self.wait_s = wait_s
+        self._slots = threading.BoundedSemaphore(slots)
+        self._n_slots = slots
+        self._lock = threading.Lock()
+        self._admitted = 0
+        self._avg_s = 5.0  # running mean of answer durations, for Retry-After
+
+    @property
+    def admitted(self) -> int:
+        return self._admitted
+
+    def admit(self) -> Ticket:
+        with self._lock:
+            if self._admitted >= self.capacity:
+                raise QueueFull(
+                    f"{self._admitted} answers are already running or waiting (limit {self.capacity}, "
+                    "RAG_ANSWER_QUEUE); try again in a few seconds",
+                    self.retry_after(),
+                )
+            self._admitted += 1
+        return Ticket(self)
+
+    def retry_after(self) -> int:
+        """Seconds until the queue has likely moved on: ceil(mean answer time × queue / slots), 1..120."""
+        return max(1, min(120, math.ceil(self._avg_s * max(self._admitted, 1) / self._n_slots)))
+
+    def _release(self, ticket: Ticket) -> None:
+        with self._lock:
+            if ticket._released:
+                return
+            ticket._released = True
+            self._admitted -= 1
+            if ticket._running:
+                self._avg_s = 0.8 * self._avg_s + 0.2 * (time.monotonic() - ticket._started)
+        if ticket._running:
+            self._slots.release()
+
+    async def enter(self) -> Ticket:
+        """Admit and wait for the turn without blocking the event loop."""
+        ticket = self.admit()
+        try:
+            await anyio.to_thread.run_sync(ticket.wait_turn)
+        except BaseException:
+            ticket.release()
+            raise
+        return ticket
+
+
+class Service:
+    """Components + pipeline + readiness + the answer gate, for one app."""
+
+    def __init__(
+        self, settings: Settings, *, pipeline: AnswerPipeline | None = None, components: Components | None = None
+    ) -> None:
+        self.settings = settings
+        self.gate = AnswerGate(settings.answer_queue, settings.llm_timeout_s)
+        if components is None and pipeline is not None:
+            r = pipeline.retriever
+            components = Components(settings, r.store, r.sparse, r.embedder, r)
+        self._components = components
+        self._pipeline = pipeline
+        self._owns_generator = pipeline is None
+        self._seeded = False
+        self._failure: str | None = None
+        self._stage = "starting"
+        self._thread: threading.Thread | None = None
+
+    # -- loading ----------------------------------------------------------
+    def start(self) -> None:
+        """Load in a daemon thread: a process stopped mid-load has nothing to wait for."""
+        if self._thread is not None:
+            return  # an app started twice (tests) loads once
+        self._thread = threading.Thread(target=self._load, name="rag-loader", daemon=True)
+        self._thread.start()
+
+    def _load(self) -> None:
+        started = time.perf_counter()
+        try:
+            self._stage = "opening the index"
+            components = self._components or build_components(self.settings)
+            self._components = components
+            self._stage = "indexing the seed articles (first start)"
+            report = ensure_seeded(components)
+            if report is not None:
+                log.info("seeded the index: %d documents, %d chunks", len(report.added), report.chunks)
+            components.retriever.sync()
+            self._seeded = True
+            if self._pipeline is None:
+                self._stage = f"loading the language model ({self.settings.llm_backend})"
+                self._pipeline = build_pipeline(components)
+            self._stage = "ready"
+            log.info("ready in %.1f s (model: %s)", time.perf_counter() - started, self._pipeline.model_name)
+        except Exception as exc:  # any failure must surface in /readyz, not kill a thread silently
+            log.exception("loading failed")
+            self._failure = str(exc) if isinstance(exc, RagError) else f"{type(exc).__name__}: {exc}"
+            self._stage = "failed"
+
+    def close(self) -> None:
+        if self._owns_generator and self._pipeline is not None and self._pipeline.generator is not None:
+            self._pipeline.generator.close()
+
+    # -- state ------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        return self._pipeline is not None and self._seeded
+
+    def status(self) -> str:
+        if self._failure:
+            return f"loading failed: {self._failure}; fix the cause and restart the server"
+        if self.ready:
+            return "ready"
+        return f"still loading: {self._stage}; retry in a few seconds"
+
+    def components(self) -> Components:
+        if self._components is None or not self._seeded:
+            raise NotReady(self.status(), 5)
+        return self._components
+
+    def pipeline(self) -> AnswerPipeline:
+        if self._pipeline is None or not self._seeded:
+            raise NotReady(self.status(), 5)
+        return self._pipeline
+
+    def ingestor(self) -> Ingestor:
+        return ingestor_for(self.components())
+
+
+def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+_DONE = object()
+
+
+def _next(it: Iterator[T]) -> T | object:
+    return next(it, _DONE)
+
+
+async def iterate_closing(it: Iterator[T]) -> AsyncIterator[T]:
+    """`it`'s items, each fetched in a worker thread; `it` is closed however iteration ends."""
+    try:
+        while True:
+            item = await anyio.to_thread.run_sync(_next, it)
+            if item is _DONE:
+                return
+            yield item  # type: ignore[misc]
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(close)
