@@ -1,0 +1,156 @@
+"""Judging one answer against its question: correct or not and why, retrieval rank,
+cited documents, and how many of its sentences their cited passages support.
+
+Answers are matched as whole words after normalising both sides, so case,
+punctuation, unicode quotes/dashes, thousands separators and citation markers
+do not matter, but "300" does not match "3,000":
+
+    >>> normalize("The “Warrior–VIII” drill had 2,700 officers [1].")
+    'the warrior viii drill had 2700 officers'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from evals.questions import EvalQuestion
+from rag.grounding import SUPPORTED, split_answer, support
+from rag.types import Answer
+
+_MARKER = re.compile(r"\s*\[(\d+)\]")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_NON_WORD = re.compile(r"[\W_]+")
+_PUNCT = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    }
+)  # fmt: skip
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCT).casefold()
+    text = _MARKER.sub(" ", text)
+    text = _THOUSANDS.sub("", text)
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def contains(text: str, phrase: str) -> bool:
+    """Whether `phrase` occurs in `text` as whole words, after `normalize`.
+
+    >>> contains("Led by Chen Mingguo.", "chen-mingguo"), contains("3,000 troops", "300")
+    (True, False)
+    """
+    needle = normalize(phrase)
+    return bool(needle) and f" {needle} " in f" {normalize(text)} "
+
+
+def judge(q: EvalQuestion, answer: Answer) -> tuple[bool, str]:
+    """(correct, why). Unanswerable questions are right only when refused; answerable
+    ones only when answered (not refused) with any (or, with require_all, every) answer."""
+    if not q.answerable:
+        if answer.refused:
+            return True, "refused an unanswerable question"
+        return False, "answered an unanswerable question"
+    if answer.refused:
+        return False, "refused but answerable"
+    found = [a for a in q.answers if contains(answer.answer, a)]
+    if q.require_all:
+        missing = [a for a in q.answers if a not in found]
+        if missing:
+            return False, f"answer lacks {missing} (all of {list(q.answers)} required)"
+        return True, f"answer has all of {list(q.answers)}"
+    if not found:
+        return False, f"answer lacks any of {list(q.answers)}"
+    return True, f"answer has {found[0]!r}"
+
+
+def first_relevant_rank(retrieved: Sequence[str], sources: Sequence[str], k: int) -> int | None:
+    """1-based rank of the first retrieved doc id among `sources`, within the top `k`.
+
+    >>> first_relevant_rank(["002", "000", "001"], ["000", "001"], k=5), first_relevant_rank(["002"], ["000"], k=5)
+    (2, None)
+    """
+    return next((i for i, doc in enumerate(retrieved[:k], 1) if doc in sources), None)
+
+
+def grounded_sentences(answer: Answer) -> tuple[int, int]:
+    """(supported, total) sentences of the answer text. A sentence is supported when
+    the quotes of the citations its markers name hold enough of its terms
+    (`rag.grounding.support` >= `SUPPORTED`); a sentence without a marker is not."""
+    quotes = {c.n: c.quote for c in answer.citations}
+    supported = total = 0
+    for sentence in split_answer(answer.answer):
+        body = _MARKER.sub("", sentence).strip()
+        if not body:
+            continue
+        total += 1
+        cited = [quotes[int(n)] for n in _MARKER.findall(sentence) if int(n) in quotes]
+        if cited and support(body, " ".join(cited)) >= SUPPORTED:
+            supported += 1
+    return supported, total
+
+
+@dataclass
+class QuestionResult:
+    """One question's outcome. `answer` is None when the pipeline raised (`error` says what)."""
+
+    question: EvalQuestion
+    answer: Answer | None
+    correct: bool
+    reason: str
+    rank: int | None = None
+    grounded: tuple[int, int] = (0, 0)
+    error: str | None = None
+    cited_docs: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        return self.answer is not None and self.answer.refused
+
+    @property
+    def latency_s(self) -> float | None:
+        return self.answer.timings.total_s if self.answer is not None else None
+
+    def to_json(self) -> dict[str, object]:
+        a = self.answer
+        return {
+            "id": self.question.id,
+            "question": self.question.question,
+            "type": self.question.type,
+            "answer": a.answer if a else None,
+            "refused": self.refused,
+            "citations": [{"n": c.n, "doc_id": c.doc_id, "quote": c.quote} for c in a.citations] if a else [],
+            "retrieved_doc_ids": list(a.retrieved_doc_ids) if a else [],
+            "sources": list(self.question.sources),
+            "rank": self.rank,
+            "grounded_sentences": list(self.grounded),
+            "correct": self.correct,
+            "reason": self.reason,
+            "error": self.error,
+            "latency_s": round(a.timings.total_s, 3) if a else None,
+            "notes": list(a.notes) if a else [],
+        }
+
+
+def score(q: EvalQuestion, answer: Answer, k: int) -> QuestionResult:
+    correct, reason = judge(q, answer)
+    cited = [c.doc_id for c in answer.citations]
+    if q.answerable and not answer.refused:
+        if not cited:
+            reason += "; cited nothing"
+        elif not set(cited) & set(q.sources):
+            reason += f"; cited only {sorted(set(cited))} not in sources"
+    grounded = grounded_sentences(answer) if not answer.refused else (0, 0)
+    rank = first_relevant_rank(answer.retrieved_doc_ids, q.sources, k) if q.answerable else None
+    return QuestionResult(q, answer, correct, reason, rank, grounded, cited_docs=cited)
+
+
+def failed(q: EvalQuestion, exc: BaseException) -> QuestionResult:
+    """A question whose pipeline call raised: wrong, with the error as the reason."""
+    error = f"{type(exc).__name__}: {exc}"
+    return QuestionResult(q, None, correct=False, reason=f"error: {error}", error=error)
