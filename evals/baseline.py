@@ -112,8 +112,17 @@ def to_answer(question: str, text: str, nodes: Sequence[NodeWithScore], model: s
         file_name = str(hit.node.metadata.get("file_name") or hit.node.metadata.get("file_path") or hit.node.node_id)
         doc_id = sanitize_doc_id(file_name)
         citations.append(
-            Citation(n=n, doc_id=doc_id, title=file_name, date=None, quote=quote, start=start, end=end,
-                     link=f"/documents/{doc_id}", score=round(hit.score or 0.0, 4))
+            Citation(
+                n=n,
+                doc_id=doc_id,
+                title=file_name,
+                date=None,
+                quote=quote,
+                start=start,
+                end=end,
+                link=f"/documents/{doc_id}",
+                score=round(hit.score or 0.0, 4),
+            )
         )
     text = text.strip()
     return Answer(

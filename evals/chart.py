@@ -20,7 +20,11 @@ _WIDTH = 0.38
 
 
 def plot_metrics(
-    summary: Mapping[str, object], path: Path, *, label: str, baseline: Mapping[str, object] | None = None,
+    summary: Mapping[str, object],
+    path: Path,
+    *,
+    label: str,
+    baseline: Mapping[str, object] | None = None,
     baseline_label: str = "baseline",
 ) -> None:
     fig = Figure(figsize=(13, 4.8), layout="constrained")

@@ -27,7 +27,7 @@ def load_report(path: Path) -> dict[str, Any]:
     except (OSError, json.JSONDecodeError) as exc:
         raise ReportError(f"cannot read the baseline report {path}: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("summary"), dict):
-        raise ReportError(f"{path} is not a report.json of `rag eval`: it has no \"summary\" object")
+        raise ReportError(f'{path} is not a report.json of `rag eval`: it has no "summary" object')
     data["path"] = str(path)
     return data
 
@@ -54,8 +54,12 @@ def build_report(
         "threshold_failures": list(failures),
     }
     if previous is not None:
-        report["baseline_report"] = {"path": previous.get("path"), "pipeline": previous.get("pipeline"),
-                                     "model": previous.get("model"), "timestamp": previous.get("timestamp")}
+        report["baseline_report"] = {
+            "path": previous.get("path"),
+            "pipeline": previous.get("pipeline"),
+            "model": previous.get("model"),
+            "timestamp": previous.get("timestamp"),
+        }
         report["deltas"] = deltas(summary, previous["summary"])
     report["questions"] = [r.to_json() for r in results]
     return report
@@ -67,7 +71,9 @@ def write_outputs(report: Mapping[str, Any], out: Path, previous: Mapping[str, A
     paths[0].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     paths[1].write_text(render_markdown(report), encoding="utf-8")
     plot_metrics(
-        report["summary"], paths[2], label=f"{report['pipeline']} (this run)",
+        report["summary"],
+        paths[2],
+        label=f"{report['pipeline']} (this run)",
         baseline=previous["summary"] if previous is not None else None,
         baseline_label=f"{previous.get('pipeline', 'earlier')} (earlier report)" if previous is not None else "",
     )

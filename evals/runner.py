@@ -43,7 +43,11 @@ class EvalPipeline(Protocol):
     def model_name(self) -> str: ...
 
     def answer(
-        self, question: str, history: Sequence[Message] = (), *, k: int | None = None,
+        self,
+        question: str,
+        history: Sequence[Message] = (),
+        *,
+        k: int | None = None,
         filters: SearchFilters | None = None,
     ) -> Answer: ...
 
@@ -109,8 +113,14 @@ def main(
 
 
 def _main(
-    settings: Settings, questions: Path, k: int, out: Path, baseline: Path | None, pipeline: str,
-    limit: int | None, err: Console,
+    settings: Settings,
+    questions: Path,
+    k: int,
+    out: Path,
+    baseline: Path | None,
+    pipeline: str,
+    limit: int | None,
+    err: Console,
 ) -> int:
     if pipeline not in PIPELINES:
         raise BadInput(f"unknown pipeline {pipeline!r}; choose one of {', '.join(PIPELINES)}")
@@ -168,8 +178,14 @@ def _run_with_progress(
 ) -> list[QuestionResult]:
     right = 0
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[score]}"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[score]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
     ) as bar:
         task = bar.add_task("eval", total=len(qs), score="")
 

@@ -80,8 +80,9 @@ def first_relevant_rank(retrieved: Sequence[str], sources: Sequence[str], k: int
 
 def grounded_sentences(answer: Answer) -> tuple[int, int]:
     """(supported, total) sentences of the answer text. A sentence is supported when
-    the quotes of the citations its markers name hold enough of its terms
-    (`rag.grounding.support` >= `SUPPORTED`); a sentence without a marker is not."""
+    the quotes of the citations its markers name hold enough of what it adds to the
+    standalone question (`rag.grounding.support` >= `SUPPORTED`); a sentence without
+    a marker is not."""
     quotes = {c.n: c.quote for c in answer.citations}
     supported = total = 0
     for sentence in split_answer(answer.answer):
@@ -90,7 +91,7 @@ def grounded_sentences(answer: Answer) -> tuple[int, int]:
             continue
         total += 1
         cited = [quotes[int(n)] for n in _MARKER.findall(sentence) if int(n) in quotes]
-        if cited and support(body, " ".join(cited)) >= SUPPORTED:
+        if cited and support(body, " ".join(cited), answer.standalone_question) >= SUPPORTED:
             supported += 1
     return supported, total
 

@@ -2,8 +2,9 @@
 
 The model writes plain prose; this module decides what it may say:
 - each answer sentence is matched to the passage that supports it best, by the
-  share of its content terms the passage holds (a number the passage lacks
-  halves that share), and gets that passage's marker `[n]`;
+  share of the terms it adds to the question that the passage holds (a number
+  or a name the passage lacks halves that share), and gets that passage's
+  marker `[n]`;
 - markers the model wrote itself are kept only if the passage they name
   supports the sentence; a number that names no passage is never shown;
 - a sentence no passage supports is dropped; an answer left with none is a
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date
 
 from rag.evidence import QUESTION_WORDS, Passage
 from rag.sparse import tokenize
@@ -28,6 +28,7 @@ from rag.sparse import tokenize
 SUPPORTED = 0.6  # share of a sentence's terms its passage must hold
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(\[])")
+_CLAUSE = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _DONT_KNOW = re.compile(
@@ -71,7 +72,7 @@ def support(sentence: str, passage_text: str, question: str = "") -> float:
 
     Terms the question already states are not evidence of an answer, so only the
     sentence's other terms count; a sentence that only restates the question
-    supports nothing. A number the passage lacks halves the share.
+    supports nothing. A number or a name the passage lacks halves the share.
 
     >>> support("13 people were killed", "at least 12 persons were killed")
     0.25
@@ -90,21 +91,31 @@ def support(sentence: str, passage_text: str, question: str = "") -> float:
     share = sum(_held(t, passage_terms) for t in focus) / len(focus)
     if numbers(sentence) - numbers(passage_text) - numbers(question):
         share /= 2
+    if names(sentence) - names(passage_text, first_too=True) - names(question, first_too=True):
+        share /= 2
     return share
 
 
-def _with_date(p: Passage) -> str:
-    """Passage text plus its article's date, which answers "when" as much as the text does."""
-    if p.date is None:
-        return p.text
-    d = date(p.date // 10000, p.date // 100 % 100, p.date % 100)
-    return f"{p.text} {d.day} {d:%B} {d.year} {d.isoformat()}"
+def names(text: str, *, first_too: bool = False) -> set[str]:
+    """Capitalised words as written (a sentence's first only with `first_too`): a name
+    must be quoted exactly, since stemming would let "Ram" pass for "rammed".
+
+    >>> sorted(names("The bomber was named Ram. He fled to Kabul."))
+    ['Kabul', 'Ram']
+    """
+    found: set[str] = set()
+    for sentence in split_answer(text):
+        words = re.findall(r"[\w’'-]+", sentence)
+        found.update(w for w in words[0 if first_too else 1 :] if w[:1].isupper())
+    return found
 
 
 def place_citations(answer: str, passages: Sequence[Passage], question: str = "") -> tuple[list[Placed], list[str]]:
-    """Attribute each answer sentence; returns (kept sentences, dropped sentences)."""
-    by_n = {p.n: p for p in passages}
-    texts = {p.n: _with_date(p) for p in passages}
+    """Attribute each answer sentence; returns (kept sentences, dropped sentences or clauses).
+
+    A sentence no passage supports is tried clause by clause ("X is 600 km long, and
+    Y is worth $10 billion"): the supported clauses stay, the invented ones go.
+    """
     kept: list[Placed] = []
     dropped: list[str] = []
     for raw in split_answer(answer):
@@ -112,23 +123,40 @@ def place_citations(answer: str, passages: Sequence[Passage], question: str = ""
         sentence = _MARKER.sub("", raw).strip()
         if not sentence:
             continue
-        scored = sorted(((support(sentence, texts[p.n], question), p.n) for p in passages), reverse=True)
-        if not scored or scored[0][0] < SUPPORTED:
-            # Passages together may support what none does alone ("A met B; C led it").
-            joint = support(sentence, " ".join(texts.values()), question)
-            if joint < SUPPORTED or not scored:
-                dropped.append(sentence)
-                continue
-            markers = [n for s, n in scored if s > 0][:2]
-            kept.append((sentence, markers, joint))
+        placed = _place(sentence, claimed, passages, question)
+        if placed is not None:
+            kept.append(placed)
             continue
-        best, best_n = scored[0]
-        markers = [best_n]
-        for n in claimed:  # the model's own marker, when it holds up
-            if n in by_n and n not in markers and support(sentence, texts[n], question) >= SUPPORTED:
-                markers.append(n)
-        kept.append((sentence, markers, best))
+        clauses = [c.strip(" ,;") for c in _CLAUSE.split(sentence) if c.strip(" ,;")]
+        if len(clauses) == 1:
+            dropped.append(sentence)
+            continue
+        for clause in clauses:
+            part = _place(clause[0].upper() + clause[1:], claimed, passages, question)
+            if part is None:
+                dropped.append(clause)
+            else:
+                kept.append(part)
     return kept, dropped
+
+
+def _place(sentence: str, claimed: list[int], passages: Sequence[Passage], question: str) -> Placed | None:
+    by_n = {p.n: p for p in passages}
+    scored = sorted(((support(sentence, p.text, question), p.n) for p in passages), reverse=True)
+    if not scored:
+        return None
+    best, best_n = scored[0]
+    if best < SUPPORTED:
+        # Passages together may support what none does alone ("A met B; C led it").
+        joint = support(sentence, " ".join(p.text for p in passages), question)
+        if joint < SUPPORTED:
+            return None
+        return sentence, [n for s, n in scored if s > 0][:2], joint
+    markers = [best_n]
+    for n in claimed:  # the model's own marker, when it holds up
+        if n in by_n and n not in markers and support(sentence, by_n[n].text, question) >= SUPPORTED:
+            markers.append(n)
+    return sentence, markers, best
 
 
 def find_conflicts(placed: Sequence[Placed], passages: Sequence[Passage]) -> list[tuple[Passage, Passage]]:
