@@ -1,0 +1,55 @@
+"""Citation placement and the grounding check, on small hand-made passages."""
+
+from __future__ import annotations
+
+from rag.evidence import Passage
+from rag.grounding import find_conflicts, place_citations, says_dont_know, support
+
+BORDER = Passage(1, "a", "A", None, 0, 60, "Pakistan shares a 600-kilometre-long border with Xinjiang.", 1.0)
+TOLL_A = Passage(
+    1, "a", "A", None, 0, 80, "In July 2021, 13 people were killed when their coach was bombed near Dasu.", 1.0
+)
+TOLL_B = Passage(
+    2, "b", "B", None, 0, 90, "At least 12 persons were killed when a bus was attacked near Dasu in July 2021.", 0.9
+)
+BOMBER = Passage(1, "a", "A", None, 0, 70, "A suicide bomber rammed into a bus in Bisham, killing six people.", 1.0)
+
+
+def test_a_restated_question_supports_nothing() -> None:
+    q = "What is the name of the Vice President of the Xinjiang Police Academy?"
+    assert support("The Vice President of the Xinjiang Police Academy is the Vice President.", BORDER.text, q) == 0.0
+
+
+def test_a_name_must_be_quoted_exactly_not_matched_by_stem() -> None:
+    kept, dropped = place_citations("The bomber was named Ram.", [BOMBER], "What was the bomber's name?")
+    assert kept == [] and dropped == ["The bomber was named Ram."]
+
+
+def test_question_words_need_no_support_but_new_facts_do() -> None:
+    q = "How long is the border Pakistan shares with Xinjiang?"
+    kept, _ = place_citations("The border is 600 kilometers long.", [BORDER], q)
+    assert kept and kept[0][1] == [1]
+
+
+def test_invented_clause_is_cut_and_the_supported_one_kept() -> None:
+    q = "How long is Pakistan's border with Xinjiang, and what is the corridor worth?"
+    answer = "The border is 600 kilometers long, and the corridor is worth about $10 billion."
+    kept, dropped = place_citations(answer, [BORDER], q)
+    assert [k[0] for k in kept] == ["The border is 600 kilometers long"]
+    assert dropped == ["the corridor is worth about $10 billion."]
+
+
+def test_model_marker_is_kept_only_when_its_passage_supports_the_sentence() -> None:
+    kept, _ = place_citations("13 people were killed near Dasu [2].", [TOLL_A, TOLL_B], "How many died?")
+    assert kept[0][1] == [1]
+
+
+def test_different_figures_for_one_event_are_a_conflict() -> None:
+    kept, _ = place_citations("13 people were killed.", [TOLL_A, TOLL_B], "How many people were killed near Dasu?")
+    assert find_conflicts(kept, [TOLL_A, TOLL_B]) == [(TOLL_A, TOLL_B)]
+
+
+def test_refusal_phrasings() -> None:
+    assert says_dont_know("I don't know.")
+    assert says_dont_know("The articles do not mention the population.")
+    assert not says_dont_know("Chen Mingguo led the delegation.")
