@@ -8,6 +8,7 @@ the whole result list.
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
@@ -47,7 +48,8 @@ class HybridRetriever:
                     self.sparse.build(self.store.iter_chunks())
 
     def check_query(self, query: str) -> str:
-        query = " ".join(query.split())
+        # Invisible format characters (zero-width space, BOM…) are not a question.
+        query = " ".join("".join(ch for ch in query if unicodedata.category(ch) != "Cf").split())
         if not query:
             raise BadInput("the question is empty; type a question about the articles")
         limit = self.settings.max_question_chars

@@ -1,6 +1,6 @@
 """The HTTP API: an app factory, one error layer, thin typed routes.
 
-    GET  /healthz, /readyz              liveness; readiness (503 until the model is loaded)
+    GET  /healthz, /readyz              liveness; readiness (503 while loading or the store is down)
     POST /v1/answer                     cited answer (JSON, or SSE with stream / Accept: text/event-stream)
     POST /v1/search                     hybrid passage search
     GET  /v1/documents[/{doc_id}]       the corpus
@@ -280,7 +280,8 @@ def require_token(
     given = credentials.credentials if credentials is not None else ""
     if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
         raise HTTPException(
-            401, "missing or wrong API token; send Authorization: Bearer <RAG_API_TOKEN>",
+            401,
+            "missing or wrong API token; send Authorization: Bearer <RAG_API_TOKEN>",
             headers={"WWW-Authenticate": 'Bearer realm="newsrag"'},
         )
 
@@ -364,9 +365,14 @@ def create_app(
 
     @app.get("/readyz", tags=["ops"], responses={503: {"description": "still loading, or loading failed"}})
     def readyz() -> JSONResponse:
-        ready = service.ready
+        ready, detail = service.ready, service.status()
+        if ready:  # loaded is not enough: a Chroma server (RAG_CHROMA_URL) may have gone away since
+            try:
+                service.components().store.ping()
+            except StoreUnavailable as exc:
+                ready, detail = False, str(exc)
         headers = None if ready else {"Retry-After": "5"}
-        body = {"ready": ready, "detail": service.status()}
+        body = {"ready": ready, "detail": detail}
         return JSONResponse(body, status_code=200 if ready else 503, headers=headers)
 
     app.include_router(router, tags=["answers"])
@@ -385,7 +391,9 @@ def create_app(
         r for r in (*router.routes, *openai_compat.router.routes, *app.routes) if isinstance(r, APIRoute)
     ]
     app.add_api_route(
-        "/v1/{rest:path}", no_route, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
+        "/v1/{rest:path}",
+        no_route,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
         include_in_schema=False,
     )
     app.include_router(pages.router, tags=["pages"])

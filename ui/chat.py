@@ -50,7 +50,8 @@ CSS = """
 }
 """
 THEME = gr.themes.Default(
-    primary_hue="blue", font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+    primary_hue="blue",
+    font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
     font_mono=["ui-monospace", "monospace"],
 )
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~$!])")
@@ -97,15 +98,22 @@ def example_text(event: gr.SelectData) -> str:
 
 def build_chat(service: Service) -> gr.Blocks:
     def respond(
-        question: str, messages: list[dict[str, str]], turns: list[dict[str, str]], since: str, until: str,
+        question: str,
+        messages: list[dict[str, str]],
+        turns: list[dict[str, str]],
+        since: str,
+        until: str,
         doc_ids: list[str] | None,
     ) -> Iterator[tuple[list[dict[str, str]], list[dict[str, str]], str]]:
         question = (question or "").strip()
         if not question:
             yield messages, turns, ""
             return
-        messages = [*messages, {"role": "user", "content": md_text(question)},
-                    {"role": "assistant", "content": "_Searching the articles…_"}]
+        messages = [
+            *messages,
+            {"role": "user", "content": md_text(question)},
+            {"role": "assistant", "content": "_Searching the articles…_"},
+        ]
         yield messages, turns, ""
         try:
             pipeline = service.pipeline()
@@ -151,15 +159,28 @@ def build_chat(service: Service) -> gr.Blocks:
             elem_id="intro",
         )
         chatbot = gr.Chatbot(
-            elem_id="chatbot", show_label=False, scale=1, min_height=280, height="60vh",
-            sanitize_html=True, render_markdown=True, latex_delimiters=[], feedback_options=None,
-            buttons=["copy"], placeholder="**Ask about the indexed news articles**, or pick an example:",
+            elem_id="chatbot",
+            show_label=False,
+            scale=1,
+            min_height=280,
+            height="60vh",
+            sanitize_html=True,
+            render_markdown=True,
+            latex_delimiters=[],
+            feedback_options=None,
+            buttons=["copy"],
+            placeholder="**Ask about the indexed news articles**, or pick an example:",
             examples=[{"text": q} for q in EXAMPLES],
         )
         with gr.Row(elem_id="ask-row", equal_height=True):
             box = gr.Textbox(
-                placeholder="Ask about the articles…", show_label=False, container=False, scale=6, max_lines=4,
-                autofocus=True, elem_id="question",
+                placeholder="Ask about the articles…",
+                show_label=False,
+                container=False,
+                scale=6,
+                max_lines=4,
+                autofocus=True,
+                elem_id="question",
             )
             ask = gr.Button("Ask", variant="primary", scale=1, min_width=64, elem_id="ask", size="md")
             new = gr.Button("New chat", scale=1, min_width=90, elem_id="new-chat", size="md")
@@ -187,6 +208,14 @@ def build_chat(service: Service) -> gr.Blocks:
 
 def mount_chat(app: FastAPI, service: Service) -> FastAPI:
     mounted: FastAPI = gr.mount_gradio_app(
-        app, build_chat(service), path="/", ssr_mode=False, footer_links=[], css=CSS, theme=THEME, show_error=False,
+        app,
+        build_chat(service),
+        path="/",
+        ssr_mode=False,
+        footer_links=[],
+        css=CSS,
+        theme=THEME,
+        show_error=False,
+        max_file_size="1kb",  # no file inputs; else Gradio's own upload route stores any size, unauthenticated
     )
     return mounted

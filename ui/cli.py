@@ -71,6 +71,8 @@ def ingest_with_progress(settings: Settings, paths: list[Path], prune: bool, qui
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
+            if not err.is_terminal and total:  # logs get a line per batch instead of a bar
+                err.print(f"embedded {done}/{total} chunks", highlight=False)
 
         return ingestor.ingest(paths, prune=prune, progress=progress)
 

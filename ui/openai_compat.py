@@ -92,9 +92,7 @@ def split_messages(messages: list[ChatMessageIn]) -> tuple[str, list[Message]]:
     turns = [m for m in messages if m.role in ("user", "assistant")]
     if not turns or turns[-1].role != "user":
         raise BadInput("the last message must be the user's question (role 'user')")
-    history = [
-        Message("user" if m.role == "user" else "assistant", m.text().split(SOURCES, 1)[0]) for m in turns[:-1]
-    ]
+    history = [Message("user" if m.role == "user" else "assistant", m.text().split(SOURCES, 1)[0]) for m in turns[:-1]]
     return turns[-1].text(), history
 
 

@@ -97,8 +97,15 @@ class CitationOut(BaseModel):
     @classmethod
     def of(cls, c: Citation) -> CitationOut:
         return cls(
-            n=c.n, doc_id=c.doc_id, title=c.title, date=format_date(c.date), quote=c.quote,
-            start=c.start, end=c.end, link=c.link, score=c.score,
+            n=c.n,
+            doc_id=c.doc_id,
+            title=c.title,
+            date=format_date(c.date),
+            quote=c.quote,
+            start=c.start,
+            end=c.end,
+            link=c.link,
+            score=c.score,
         )
 
 
@@ -165,8 +172,15 @@ class HitOut(BaseModel):
     def of(cls, h: Hit) -> HitOut:
         c = h.chunk
         return cls(
-            doc_id=c.doc_id, chunk_id=c.chunk_id, title=c.title, date=format_date(c.date), source=c.source,
-            text=c.text, start=c.start, end=c.end, score=round(h.score, 6),
+            doc_id=c.doc_id,
+            chunk_id=c.chunk_id,
+            title=c.title,
+            date=format_date(c.date),
+            source=c.source,
+            text=c.text,
+            start=c.start,
+            end=c.end,
+            score=round(h.score, 6),
             link=document_link(c.doc_id, c.start, c.end),
         )
 

@@ -36,8 +36,18 @@ def check_outputs(out: Path, code: int, pipeline: str) -> dict[str, object]:
     assert summary["errors"] == 0, [q["reason"] for q in report["questions"]]
     assert [q["id"] for q in report["questions"]] == list(SUBSET)
     for q in report["questions"]:
-        assert {"id", "question", "type", "answer", "refused", "citations", "retrieved_doc_ids", "correct", "reason",
-                "latency_s"} <= set(q)
+        assert {
+            "id",
+            "question",
+            "type",
+            "answer",
+            "refused",
+            "citations",
+            "retrieved_doc_ids",
+            "correct",
+            "reason",
+            "latency_s",
+        } <= set(q)
     assert "## Summary" in (out / "report.md").read_text()
     assert (out / "metrics.png").stat().st_size > 10_000
     return dict(report)

@@ -25,17 +25,19 @@ QUESTIONS = [
 PIPELINE = CannedPipeline(
     {
         # right, cites its source, found at rank 2
-        "Who led it?": make_answer("The delegation was led by Chen Mingguo [1].", cited=[(1, "A", QUOTE_A)],
-                                   retrieved=["B", "A"], total_s=1.0),
+        "Who led it?": make_answer(
+            "The delegation was led by Chen Mingguo [1].", cited=[(1, "A", QUOTE_A)], retrieved=["B", "A"], total_s=1.0
+        ),
         # false refusal; its "closest passages" citation does not count for precision
-        "How many troops?": make_answer("I don't know.", refused=True, cited=[(1, "C", QUOTE_C)], retrieved=["C"],
-                                        total_s=2.0),
+        "How many troops?": make_answer(
+            "I don't know.", refused=True, cited=[(1, "C", QUOTE_C)], retrieved=["C"], total_s=2.0
+        ),
         # wrong, cites a document outside the sources, unsupported sentence; source at rank 1
-        "Who led it, again?": make_answer("It was Wang Yi [1].", cited=[(1, "C", QUOTE_C)], retrieved=["A", "C"],
-                                          total_s=3.0),
+        "Who led it, again?": make_answer(
+            "It was Wang Yi [1].", cited=[(1, "C", QUOTE_C)], retrieved=["A", "C"], total_s=3.0
+        ),
         # right refusal
-        "Population of Xinjiang?": make_answer("I don't know.", refused=True, cited=[(1, "A", QUOTE_A)],
-                                               total_s=4.0),
+        "Population of Xinjiang?": make_answer("I don't know.", refused=True, cited=[(1, "A", QUOTE_A)], total_s=4.0),
         # answered an unanswerable question: its citation is imprecise, its sentence unsupported
         "Capital of Australia?": make_answer("Canberra is the capital [1].", cited=[(1, "B", QUOTE_B)], total_s=5.0),
         "What broke?": RuntimeError("boom"),

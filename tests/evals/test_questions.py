@@ -99,7 +99,7 @@ def test_yaml_list(tmp_path: Path, suffix: str) -> None:
 def test_yaml_under_a_questions_key_with_line_numbers(tmp_path: Path) -> None:
     path = tmp_path / "q.yaml"
     body = "questions:\n" + "".join("  " + line + "\n" for line in YAML.splitlines())
-    path.write_text(body.replace("sources: [\"001\"]", "sources: []"), encoding="utf-8")
+    path.write_text(body.replace('sources: ["001"]', "sources: []"), encoding="utf-8")
     with pytest.raises(QuestionFileError, match=r"q\.yaml:7: 'sources' is empty"):
         load_questions(path)
 

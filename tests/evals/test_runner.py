@@ -21,10 +21,12 @@ QUESTIONS = [
 ]
 GOOD = CannedPipeline(
     {
-        "Who led it?": make_answer("The delegation was led by Chen Mingguo [1].", cited=[(1, "000", QUOTE)],
-                                   retrieved=["000"], total_s=0.5),
-        "What is the population of Xinjiang?": make_answer("About 25 million [1].", cited=[(1, "002", QUOTE)],
-                                                           retrieved=["002"], total_s=0.7),
+        "Who led it?": make_answer(
+            "The delegation was led by Chen Mingguo [1].", cited=[(1, "000", QUOTE)], retrieved=["000"], total_s=0.5
+        ),
+        "What is the population of Xinjiang?": make_answer(
+            "About 25 million [1].", cited=[(1, "002", QUOTE)], retrieved=["002"], total_s=0.7
+        ),
         "What broke?": ValueError("no such thing"),
     }
 )

@@ -74,18 +74,35 @@ def clean(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[
     return snapshot(home), time.monotonic() - started
 
 
+def kill_after_batch(proc: subprocess.Popen[bytes], batch: int, delay: float) -> None:
+    """SIGKILL `delay` seconds after the ingest reports embedding batch `batch` (0: before
+    the first), so the kill lands mid-ingest: between batches, inside one, or mid-write."""
+    assert proc.stderr is not None
+    seen = 0
+    while seen < batch:
+        line = proc.stderr.readline()
+        if not line:
+            break  # the run ended before that batch
+        if line.startswith(b"embedded "):
+            seen += 1
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
 def test_killed_ingests_converge_to_the_clean_index(
     corpus: Path, clean: tuple[dict[str, object], float], tmp_path: Path
 ) -> None:
-    expected, duration = clean
+    expected, _ = clean
+    batches = -(-len(expected["chunk_ids"]) // 4)  # type: ignore[arg-type]
     rng = random.Random(7)
     partial = 0
     for trial in range(TRIALS):
         home = tmp_path / f"trial{trial}"
         proc = run_ingest(home, corpus)
-        time.sleep(rng.uniform(0.2, 1.0) * duration)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
+        # Mostly mid-embedding; one trial before the first batch, one after the last.
+        batch = 0 if trial == 0 else batches if trial == 1 else rng.randint(1, batches - 1)
+        kill_after_batch(proc, batch, rng.uniform(0.0, 0.3))
         if (home / "chroma").exists():
             after_kill = snapshot(home)
             total = len(expected["chunk_ids"])  # type: ignore[arg-type]

@@ -46,7 +46,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", SERVE, str(home), str(REPO_ROOT / "seeds"), str(port)],
-            cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
