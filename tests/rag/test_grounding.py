@@ -53,15 +53,3 @@ def test_refusal_phrasings() -> None:
     assert says_dont_know("I don't know.")
     assert says_dont_know("The articles do not mention the population.")
     assert not says_dont_know("Chen Mingguo led the delegation.")
-
-
-def test_a_question_of_invisible_characters_is_empty() -> None:
-    import pytest
-
-    from rag.errors import BadInput
-    from rag.retrieve import HybridRetriever
-    from rag.settings import Settings
-
-    retriever = HybridRetriever(Settings(), None, None, None)  # type: ignore[arg-type]  # check_query needs none
-    with pytest.raises(BadInput, match="empty"):
-        retriever.check_query("\u200b\u200b\ufeff")

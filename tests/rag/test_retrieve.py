@@ -263,3 +263,15 @@ def test_parse_bound_refuses_impossible_dates(value: str, message: str) -> None:
 def test_format_date() -> None:
     assert format_date(20250119) == "2025-01-19"
     assert format_date(None) is None
+
+
+def test_a_question_of_invisible_characters_is_empty() -> None:
+    import pytest
+
+    from rag.errors import BadInput
+    from rag.retrieve import HybridRetriever
+    from rag.settings import Settings
+
+    retriever = HybridRetriever(Settings(), None, None, None)  # type: ignore[arg-type]  # check_query needs none
+    with pytest.raises(BadInput, match="empty"):
+        retriever.check_query("\u200b\u200b\ufeff")
