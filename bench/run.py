@@ -32,9 +32,9 @@ from evals.questions import EvalQuestion, load_questions
 from evals.scoring import first_relevant_rank, judge
 from ingest.chunk import chunk_id
 from ingest.pipeline import Ingestor, content_hash
-from ingest.seed import ensure_seeded
+from ingest.seed import ensure_seeded, open_seeded_pipeline
 from rag.embed import Embedder, SentenceTransformerEmbedder
-from rag.factory import Components, build_components
+from rag.factory import build_components
 from rag.settings import Settings
 from rag.types import Answer, Chunk, Document
 
@@ -202,12 +202,8 @@ def _summary(name: str, answers: Sequence[Answer], correct: Sequence[bool]) -> R
 
 
 def bench_ours(base: Settings, embedder: Embedder, questions: Sequence[EvalQuestion], workdir: Path) -> Row:
-    from rag.factory import build_pipeline
-
     settings = base.model_copy(update={"home": workdir / "answer-home"})
-    c: Components = build_components(settings, embedder=embedder)
-    ensure_seeded(c)
-    pipeline = build_pipeline(c)
+    _, pipeline, _ = open_seeded_pipeline(settings, embedder)
     pipeline.answer("Warm-up: what is CPEC?")
     answers, correct = _answer_rows(pipeline, questions)
     row = _summary("ours", answers, correct)

@@ -28,12 +28,11 @@ from evals.report import build_report, load_report, write_outputs
 from evals.scoring import QuestionResult, failed, score
 from evals.thresholds import DEFAULT_PATH as THRESHOLDS_PATH
 from evals.thresholds import Thresholds, load_thresholds
-from rag.errors import BadInput, ConfigError, GeneratorError, RagError, StoreUnavailable
+from rag.errors import BadInput, ConfigError, RagError, exit_code
 from rag.settings import Settings
 from rag.types import Answer, Message, SearchFilters
 
 PIPELINES = ("ours", "extractive", "baseline")
-EXIT_CODES: dict[type[RagError], int] = {BadInput: 2, ConfigError: 4, StoreUnavailable: 5, GeneratorError: 6}
 
 
 class EvalPipeline(Protocol):
@@ -60,14 +59,11 @@ def open_pipeline(settings: Settings, name: str, stack: ExitStack) -> EvalPipeli
         baseline = BaselinePipeline(settings)
         stack.callback(baseline.close)
         return baseline
-    from ingest.seed import ensure_seeded
-    from rag.factory import build_components, build_pipeline
+    from ingest.seed import open_seeded_pipeline
 
     if name == "extractive":
         settings = settings.model_copy(update={"llm_backend": "extractive"})
-    components = build_components(settings)
-    ensure_seeded(components)
-    pipeline = build_pipeline(components)
+    components, pipeline, _ = open_seeded_pipeline(settings)
     if pipeline.generator is not None:
         stack.callback(pipeline.generator.close)
     components.retriever.search("warm up", k=1)  # load embedder, BM25 and store before the first timed question
@@ -109,7 +105,7 @@ def main(
         return _main(settings, questions, k, out, baseline, pipeline, limit, err)
     except RagError as exc:
         err.print(f"[red]error:[/] {exc}")
-        return next((code for kind, code in EXIT_CODES.items() if isinstance(exc, kind)), 1)
+        return exit_code(exc)
 
 
 def _main(

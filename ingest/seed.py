@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from ingest.pipeline import Ingestor, IngestReport
-from rag.factory import Components
+from rag.answer import AnswerPipeline
+from rag.embed import Embedder
+from rag.factory import Components, build_components, build_pipeline
+from rag.settings import Settings
 
 
 def ingestor_for(components: Components) -> Ingestor:
@@ -16,3 +19,13 @@ def ensure_seeded(components: Components) -> IngestReport | None:
     if components.store.count() > 0 or not seeds.is_dir():
         return None
     return ingestor_for(components).ingest([seeds])
+
+
+def open_seeded_pipeline(
+    settings: Settings, embedder: Embedder | None = None
+) -> tuple[Components, AnswerPipeline, IngestReport | None]:
+    """Components, seeded if the index is empty, and the answer pipeline on them
+    (loading the model the settings name): what every entry point answers with."""
+    components = build_components(settings, embedder=embedder)
+    seeded = ensure_seeded(components)
+    return components, build_pipeline(components), seeded

@@ -41,3 +41,18 @@ class NotFound(RagError):
 
 class BadInput(RagError):
     pass
+
+
+EXIT_CODES: dict[type[RagError], int] = {
+    BadInput: 2,
+    NotFound: 3,
+    ConfigError: 4,
+    StoreUnavailable: 5,
+    GeneratorError: 6,
+}
+
+
+def exit_code(exc: RagError) -> int:
+    """The command-line exit status for an error: 2 bad input, 3 not found, 4 configuration,
+    5 store unavailable, 6 model failure, 1 anything else."""
+    return next((code for kind, code in EXIT_CODES.items() if isinstance(exc, kind)), 1)

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from rag.dates import format_date, parse_bound
-from rag.errors import BadInput, ConfigError, GeneratorError, NotFound, RagError, StoreUnavailable
+from rag.errors import BadInput, RagError, exit_code
 from rag.settings import Settings
 from rag.types import SearchFilters
 
@@ -29,14 +29,6 @@ app = typer.Typer(help="Cited answers from a local corpus of news articles, offl
 out = Console()
 err = Console(stderr=True)
 
-EXIT_CODES: dict[type[RagError], int] = {
-    BadInput: 2,
-    NotFound: 3,
-    ConfigError: 4,
-    StoreUnavailable: 5,
-    GeneratorError: 6,
-}
-
 
 def load_settings() -> Settings:
     try:
@@ -48,8 +40,7 @@ def load_settings() -> Settings:
 
 def fail(exc: RagError) -> typer.Exit:
     err.print(f"[red]error:[/] {exc}")
-    code = next((c for t, c in EXIT_CODES.items() if isinstance(exc, t)), 1)
-    return typer.Exit(code)
+    return typer.Exit(exit_code(exc))
 
 
 def ingest_with_progress(settings: Settings, paths: list[Path], prune: bool, quiet: bool) -> Any:
@@ -209,14 +200,12 @@ def load_history(path: Path | None) -> list[Any]:
 
 
 def open_pipeline(settings: Settings) -> Any:
-    from ingest.seed import ensure_seeded
-    from rag.factory import build_components, build_pipeline
+    from ingest.seed import open_seeded_pipeline
 
-    c = build_components(settings)
-    seeded = ensure_seeded(c)
+    _, pipeline, seeded = open_seeded_pipeline(settings)
     if seeded is not None:
         err.print(f"[dim]index was empty: ingested {len(seeded.added)} seed documents[/]")
-    return build_pipeline(c)
+    return pipeline
 
 
 def run_question(pipeline: Any, question: str, history: list[Any], as_json: bool, filters: SearchFilters) -> Any:
