@@ -15,7 +15,6 @@ node (doc id from the file name, quote = node text), no markers in the text.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ from llama_index.core.llms import LLM
 from llama_index.core.schema import NodeWithScore
 
 from ingest.loader import sanitize_doc_id
+from rag import offline
 from rag.embed import packaged_model_path
 from rag.errors import ConfigError
 from rag.grounding import says_dont_know
@@ -138,8 +138,7 @@ def to_answer(question: str, text: str, nodes: Sequence[NodeWithScore], model: s
 
 
 def _packaged_embedder(path: Path) -> BaseEmbedding:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # load by path; never ask the hub
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    offline.enforce()  # load by path; never ask the hub
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     embedder: BaseEmbedding = HuggingFaceEmbedding(model_name=str(path))

@@ -35,6 +35,7 @@ from rag.sparse import SparseIndex, fingerprint
 from rag.store import ChromaStore
 from rag.types import Chunk, Document
 
+INGEST_VERSION = "1"  # bump when cleaning or chunking changes, so unchanged files are redone
 Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
 
 
@@ -124,6 +125,7 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport(skipped=list(skipped))
         with self._exclusive():
+            sources = self._skip_unchanged(sources, report)
             prepared = self._prepare(sources, report)
             self._remove_orphans({p.doc.doc_id for p in prepared})
             todo = self._plan(prepared, report)
@@ -134,20 +136,44 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _prepare(self, sources: list[SourceText], report: IngestReport) -> list[_Prepared]:
+    def _source_hash(self, src: SourceText) -> str:
+        recipe = f"{INGEST_VERSION}|{self.settings.chunk_chars}|{self.settings.chunk_overlap_sentences}|{src.is_html}"
+        return hashlib.sha256(f"{recipe}\x00{src.text}".encode()).hexdigest()
+
+    def _skip_unchanged(self, sources: list[SourceText], report: IngestReport) -> list[SourceText]:
+        """Files whose text and ingest recipe match a complete stored document need no
+        cleaning, chunking or embedding: two store calls decide it for all of them."""
+        ids = list(dict.fromkeys(s.doc_id for s in sources))
+        records = self.store.get_documents(ids)
+        counts = self.store.chunk_counts([i for i in ids if i in records])
+        rest: list[SourceText] = []
         seen: dict[str, str] = {}
-        out: list[_Prepared] = []
         for src in sources:
             if src.doc_id in seen:
                 report.skipped.append(
                     Skipped(src.path, f"document id {src.doc_id!r} is already taken by {seen[src.doc_id]}")
                 )
                 continue
+            seen[src.doc_id] = src.path
+            old = records.get(src.doc_id)
+            if (
+                old is not None
+                and old.source_hash == self._source_hash(src)
+                and counts.get(src.doc_id, 0) == old.chunk_count
+            ):
+                report.unchanged.append(src.doc_id)
+                report.chunks += old.chunk_count
+            else:
+                rest.append(src)
+        return rest
+
+    def _prepare(self, sources: list[SourceText], report: IngestReport) -> list[_Prepared]:
+        out: list[_Prepared] = []
+        for src in sources:
             clean = clean_html(src.text, src.doc_id) if src.is_html else clean_text(src.text, src.doc_id)
             if not clean.text.strip():
                 report.skipped.append(Skipped(src.path, "no article text left after removing page furniture"))
                 continue
-            seen[src.doc_id] = src.path
             doc_hash = content_hash(clean.text, clean.title, clean.date, clean.source)
             chunks = chunk_document(
                 src.doc_id,
@@ -166,6 +192,7 @@ class Ingestor:
                 source=clean.source,
                 path=src.path,
                 content_hash=doc_hash,
+                source_hash=self._source_hash(src),
                 text=clean.text,
                 chunk_count=len(chunks),
             )

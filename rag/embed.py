@@ -7,12 +7,12 @@ this module does not pull in torch.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from rag import offline
 from rag.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -52,8 +52,7 @@ class SentenceTransformerEmbedder:
         with self._lock:
             if self._model is not None:
                 return
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            offline.enforce()
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 

@@ -178,6 +178,27 @@ class ChromaStore:
         res = self._call(lambda: self._docs.get(ids=list(doc_ids), include=["metadatas"]))
         return {i: str(m.get("content_hash", "")) for i, m in zip(res["ids"], res["metadatas"], strict=True)}
 
+    def get_documents(self, doc_ids: Sequence[str]) -> dict[str, Document]:
+        """The records (without text) of those ids that have one."""
+        out: dict[str, Document] = {}
+        for i in range(0, len(doc_ids), _PAGE):
+            batch = list(doc_ids[i : i + _PAGE])
+            res = self._call(lambda b=batch: self._docs.get(ids=b, include=["metadatas"]))  # type: ignore[misc]
+            out.update({d: _document_from_record(d, "", m) for d, m in zip(res["ids"], res["metadatas"], strict=True)})
+        return out
+
+    def chunk_counts(self, doc_ids: Sequence[str]) -> dict[str, int]:
+        """doc id -> chunks stored for it, for the given ids (absent: none)."""
+        counts: dict[str, int] = {}
+        for i in range(0, len(doc_ids), 500):
+            batch = list(doc_ids[i : i + 500])
+            res = self._call(
+                lambda b=batch: self._chunks.get(where={"doc_id": {"$in": b}}, include=["metadatas"])  # type: ignore[misc]
+            )
+            for meta in res["metadatas"]:
+                counts[str(meta["doc_id"])] = counts.get(str(meta["doc_id"]), 0) + 1
+        return counts
+
     def list_documents(self) -> list[Document]:
         docs = [
             _document_from_record(i, "", meta)
@@ -192,6 +213,7 @@ class ChromaStore:
             "path": doc.path,
             "content_hash": doc.content_hash,
             "chunk_count": doc.chunk_count,
+            "source_hash": doc.source_hash,
         }
         if doc.date is not None:
             meta["date"] = doc.date
@@ -337,4 +359,5 @@ def _document_from_record(doc_id: str, text: str, meta: Mapping[str, Any]) -> Do
         content_hash=str(meta.get("content_hash", "")),
         text=text,
         chunk_count=int(meta.get("chunk_count", 0)),
+        source_hash=str(meta.get("source_hash", "")),
     )

@@ -26,6 +26,7 @@ class Document:
     content_hash: str
     text: str
     chunk_count: int = 0
+    source_hash: str = ""  # of the file's text and the ingest settings that cut it
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,21 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
-import gradio as gr
 from fastapi import FastAPI
 
+from rag import offline
 from rag.dates import format_date, parse_bound
 from rag.errors import RagError
 from rag.types import Answer, Message, SearchFilters
 from ui.service import Service
+
+offline.enforce()  # before gradio is imported: its analytics threads would call out
+
+import gradio as gr  # noqa: E402
 
 log = logging.getLogger(__name__)
 

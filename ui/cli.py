@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from dataclasses import asdict
@@ -14,16 +13,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from rag import offline
 from rag.dates import format_date, parse_bound
 from rag.errors import BadInput, RagError, exit_code
 from rag.settings import Settings
 from rag.types import SearchFilters
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+offline.enforce()
 
 app = typer.Typer(help="Cited answers from a local corpus of news articles, offline.", no_args_is_help=True)
 out = Console()

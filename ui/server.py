@@ -7,18 +7,10 @@ index and the model load in the background (/readyz says when).
 
 from __future__ import annotations
 
-import os
-
+from rag import offline
 from rag.settings import Settings
 
-for _name, _value in {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "ANONYMIZED_TELEMETRY": "False",
-    "TOKENIZERS_PARALLELISM": "false",
-}.items():
-    os.environ.setdefault(_name, _value)
+offline.enforce()
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:

@@ -125,6 +125,23 @@ def test_a_second_run_embeds_nothing(tmp_path: Path) -> None:
     assert_consistent(again)
 
 
+def test_an_unchanged_file_is_not_even_cleaned_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rig(tmp_path / "home").ingest(SEEDS)
+    import ingest.pipeline
+
+    def no_cleaning(raw: str, fallback_title: str) -> None:
+        raise AssertionError("an unchanged file was cleaned again")
+
+    monkeypatch.setattr(ingest.pipeline, "clean_text", no_cleaning)
+    assert rig(tmp_path / "home").ingest(SEEDS).unchanged == ALL
+
+
+def test_a_new_chunking_recipe_redoes_every_document(tmp_path: Path) -> None:
+    rig(tmp_path / "home").ingest(SEEDS)
+    again = rig(tmp_path / "home", chunk_chars=400).ingest(SEEDS)
+    assert sorted(again.updated) == sorted(ALL) and again.chunks_embedded > 0
+
+
 def test_progress_counts_up_to_the_chunks_embedded(tmp_path: Path) -> None:
     r = rig(tmp_path / "home", embed_batch_size=8)
     calls: list[tuple[int, int]] = []
