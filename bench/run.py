@@ -36,6 +36,7 @@ from ingest.seed import ensure_seeded, open_seeded_pipeline
 from rag.embed import Embedder, SentenceTransformerEmbedder
 from rag.factory import build_components
 from rag.settings import Settings
+from rag.sparse import fingerprint
 from rag.types import Answer, Chunk, Document
 
 Row = dict[str, Any]
@@ -150,6 +151,7 @@ def bench_retrieval(
             c.store.upsert_chunks(new, vectors)
             for d in docs:
                 c.store.put_document(d)
+            c.store.set_corpus_version(fingerprint(c.store.all_chunk_ids()))  # as ingest publishes it
             c.sparse.build(c.store.iter_chunks())
         c.retriever.search("warm up the index", k=5)
         latencies: list[float] = []

@@ -31,6 +31,7 @@ class HybridRetriever:
         self.sparse = sparse
         self.embedder = embedder
         self._sync_lock = threading.Lock()
+        self._rebuilt_for: str | None = None
 
     def sync(self) -> None:
         """Rebuild BM25 from the store when it lags: the store's published version
@@ -39,13 +40,14 @@ class HybridRetriever:
         may have changed the corpus."""
         with self._sync_lock:
             version = self.store.corpus_version()
-            if version is not None and version == self.sparse.current_fingerprint():
-                return
+            if version is not None and version in (self.sparse.current_fingerprint(), self._rebuilt_for):
+                return  # current, or already rebuilt once for this version (written outside ingest)
             if version is None and self.sparse.size() == self.store.count():
                 return
             with corpus_lock(self.settings.home, blocking=False) as held:
                 if held:  # else an ingest is under way and rebuilds BM25 when it ends
                     self.sparse.build(self.store.iter_chunks())
+                    self._rebuilt_for = version
 
     def check_query(self, query: str) -> str:
         # Invisible format characters (zero-width space, BOM…) are not a question.
