@@ -275,3 +275,18 @@ def test_a_question_of_invisible_characters_is_empty() -> None:
     retriever = HybridRetriever(Settings(), None, None, None)  # type: ignore[arg-type]  # check_query needs none
     with pytest.raises(BadInput, match="empty"):
         retriever.check_query("\u200b\u200b\ufeff")
+
+
+def test_chunks_written_outside_ingest_cost_one_bm25_rebuild_not_one_per_query(tmp_path: Path) -> None:
+    from dataclasses import replace as dc_replace
+
+    home = tmp_path / "home"
+    ingest(home, SEEDS)
+    _, store, sparse, retriever = build(home)
+    extra = next(store.iter_chunks())
+    store.upsert_chunks([dc_replace(extra, chunk_id="extra:1", doc_id="extra")], [[0.1] * 64])
+    retriever.search("Lianyungang", k=1)  # the published version no longer matches: one rebuild
+    stamp = (sparse.dir / "CURRENT").stat().st_mtime_ns
+    for _ in range(3):
+        retriever.search("Lianyungang", k=1)
+    assert (sparse.dir / "CURRENT").stat().st_mtime_ns == stamp
