@@ -66,6 +66,7 @@ class _Prepared:
     chunks: list[Chunk]
     kind: str  # "added" | "updated"
     pending: set[str]  # chunk ids still to store before the record may be written
+    stale: set[str] = field(default_factory=set)  # stored chunk ids of an older version
 
 
 def content_hash(text: str, title: str, date: int | None, source: str | None) -> str:
@@ -208,31 +209,36 @@ class Ingestor:
         self.store.delete_chunks(orphans)
 
     def _plan(self, prepared: list[_Prepared], report: IngestReport) -> list[_Prepared]:
+        """Decide each document's fate from one snapshot of the store (we hold the write lock)."""
+        ids = [p.doc.doc_id for p in prepared]
+        records = self.store.get_documents(ids)
+        stored = self.store.chunk_ids_by_doc(ids)
         todo: list[_Prepared] = []
+        reused: list[Chunk] = []
+        relabel: list[Document] = []
         for p in prepared:
             report.chunks += len(p.chunks)
-            old = self.store.get_document(p.doc.doc_id, with_text=False)
-            stored = self.store.chunk_ids_of(p.doc.doc_id)
-            if old is not None and old.content_hash == p.doc.content_hash and stored == p.pending:
+            old = records.get(p.doc.doc_id)
+            have = stored.get(p.doc.doc_id, set())
+            if old is not None and old.content_hash == p.doc.content_hash and have == p.pending:
                 report.unchanged.append(p.doc.doc_id)
+                if old.source_hash != p.doc.source_hash:  # same result from new bytes or recipe
+                    relabel.append(p.doc)
                 continue
             p.kind = "added" if old is None else "updated"
+            p.stale = have - p.pending
+            # Chunks an earlier, interrupted run stored: refresh provenance, keep the vectors.
+            reused.extend(c for c in p.chunks if c.chunk_id in have)
+            p.pending -= have
             todo.append(p)
+        self.store.update_chunk_metadata(reused)
+        self.store.put_documents(relabel)
         return todo
 
     def _embed_and_store(self, todo: list[_Prepared], report: IngestReport, progress: Progress | None) -> None:
-        """Embed in full batches across documents; finish each document once its chunks are in."""
-        to_embed: list[tuple[_Prepared, Chunk]] = []
-        for p in todo:
-            present = self.store.existing_ids([c.chunk_id for c in p.chunks])
-            to_embed.extend((p, c) for c in p.chunks if c.chunk_id not in present)
-            if present:
-                # Stored by an earlier, interrupted run: refresh provenance, keep the vectors.
-                self.store.update_chunk_metadata([c for c in p.chunks if c.chunk_id in present])
-                p.pending -= present
-        for p in todo:
-            if not p.pending:
-                self._finish(p, report)
+        """Embed in full batches across documents; finish documents as their chunks are all in."""
+        to_embed = [(p, c) for p in todo for c in p.chunks if c.chunk_id in p.pending]
+        self._finish([p for p in todo if not p.pending], report)
         total = len(to_embed)
         done = 0
         if progress:
@@ -241,30 +247,28 @@ class Ingestor:
         for i in range(0, total, batch):
             part = to_embed[i : i + batch]
             vectors = self.embedder.embed([_embedding_text(c) for _, c in part])
-            by_doc: dict[str, list[int]] = {}
-            for k, (p, _) in enumerate(part):
-                by_doc.setdefault(p.doc.doc_id, []).append(k)
-            for idxs in by_doc.values():
-                p = part[idxs[0]][0]
-                chunks = [part[k][1] for k in idxs]
-                self.store.upsert_chunks(chunks, [vectors[k] for k in idxs])
-                p.pending -= {c.chunk_id for c in chunks}
-                if not p.pending:
-                    self._finish(p, report)
+            self.store.upsert_chunks([c for _, c in part], vectors)
+            for p, c in part:
+                p.pending.discard(c.chunk_id)
+            touched = {id(p): p for p, _ in part}.values()
+            self._finish([p for p in touched if not p.pending], report)
             done += len(part)
             report.chunks_embedded = done
             if progress:
                 progress(done, total)
 
-    def _finish(self, p: _Prepared, report: IngestReport) -> None:
-        # The record first: from here on queries serve the new chunks (their hash matches it)
+    def _finish(self, finished: list[_Prepared], report: IngestReport) -> None:
+        # The records first: from here on queries serve the new chunks (their hash matches)
         # and skip the stale ones; a crash before the delete below is repaired by the next
         # run, which finds the stored chunk ids differ from the record's and removes the rest.
-        self.store.put_document(p.doc)
-        stale = self.store.chunk_ids_of(p.doc.doc_id) - {c.chunk_id for c in p.chunks}
-        self.store.delete_chunks(sorted(stale))
+        if not finished:
+            return
+        self.store.put_documents([p.doc for p in finished])
+        stale = sorted(cid for p in finished for cid in p.stale)
+        self.store.delete_chunks(stale)
         report.chunks_removed += len(stale)
-        (report.added if p.kind == "added" else report.updated).append(p.doc.doc_id)
+        for p in finished:
+            (report.added if p.kind == "added" else report.updated).append(p.doc.doc_id)
 
     def _prune(self, report: IngestReport) -> None:
         for doc in self.store.list_documents():

@@ -189,15 +189,7 @@ class ChromaStore:
 
     def chunk_counts(self, doc_ids: Sequence[str]) -> dict[str, int]:
         """doc id -> chunks stored for it, for the given ids (absent: none)."""
-        counts: dict[str, int] = {}
-        for i in range(0, len(doc_ids), 500):
-            batch = list(doc_ids[i : i + 500])
-            res = self._call(
-                lambda b=batch: self._chunks.get(where={"doc_id": {"$in": b}}, include=["metadatas"])  # type: ignore[misc]
-            )
-            for meta in res["metadatas"]:
-                counts[str(meta["doc_id"])] = counts.get(str(meta["doc_id"]), 0) + 1
-        return counts
+        return {d: len(ids) for d, ids in self.chunk_ids_by_doc(doc_ids).items()}
 
     def list_documents(self) -> list[Document]:
         docs = [
@@ -208,22 +200,31 @@ class ChromaStore:
         return sorted(docs, key=lambda d: d.doc_id)
 
     def put_document(self, doc: Document) -> None:
-        meta: dict[str, str | int] = {
-            "title": doc.title,
-            "path": doc.path,
-            "content_hash": doc.content_hash,
-            "chunk_count": doc.chunk_count,
-            "source_hash": doc.source_hash,
-        }
-        if doc.date is not None:
-            meta["date"] = doc.date
-        if doc.source:
-            meta["source"] = doc.source
-        self._call(
-            lambda: self._docs.upsert(
-                ids=[doc.doc_id], embeddings=[_DOC_VECTOR], documents=[doc.text], metadatas=[meta]
+        self.put_documents([doc])
+
+    def put_documents(self, docs: Sequence[Document]) -> None:
+        for i in range(0, len(docs), _PAGE):
+            part = docs[i : i + _PAGE]
+            self._call(
+                lambda p=part: self._docs.upsert(  # type: ignore[misc]
+                    ids=[d.doc_id for d in p],
+                    embeddings=[_DOC_VECTOR] * len(p),
+                    documents=[d.text for d in p],
+                    metadatas=[_document_metadata(d) for d in p],
+                )
             )
-        )
+
+    def chunk_ids_by_doc(self, doc_ids: Sequence[str]) -> dict[str, set[str]]:
+        """doc id -> ids of the chunks stored for it, for the given ids (absent: none)."""
+        out: dict[str, set[str]] = {}
+        for i in range(0, len(doc_ids), 500):
+            batch = list(doc_ids[i : i + 500])
+            res = self._call(
+                lambda b=batch: self._chunks.get(where={"doc_id": {"$in": b}}, include=["metadatas"])  # type: ignore[misc]
+            )
+            for cid, meta in zip(res["ids"], res["metadatas"], strict=True):
+                out.setdefault(str(meta["doc_id"]), set()).add(cid)
+        return out
 
     def delete_document(self, doc_id: str) -> int:
         """Remove a document's chunks, then its record; returns the chunks removed."""
@@ -239,13 +240,6 @@ class ChromaStore:
     def chunk_ids_of(self, doc_id: str) -> set[str]:
         res = self._call(lambda: self._chunks.get(where={"doc_id": doc_id}, include=[]))
         return set(res["ids"])
-
-    def existing_ids(self, ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for i in range(0, len(ids), _PAGE):
-            batch = list(ids[i : i + _PAGE])
-            found.update(self._call(lambda b=batch: self._chunks.get(ids=b, include=[]))["ids"])  # type: ignore[misc]
-        return found
 
     def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
         for i in range(0, len(chunks), _PAGE):
@@ -345,6 +339,21 @@ class ChromaStore:
             metas = res.get("metadatas") or [{}] * len(ids)
             yield ids, texts, metas
             offset += len(ids)
+
+
+def _document_metadata(doc: Document) -> dict[str, str | int]:
+    meta: dict[str, str | int] = {
+        "title": doc.title,
+        "path": doc.path,
+        "content_hash": doc.content_hash,
+        "chunk_count": doc.chunk_count,
+        "source_hash": doc.source_hash,
+    }
+    if doc.date is not None:
+        meta["date"] = doc.date
+    if doc.source:
+        meta["source"] = doc.source
+    return meta
 
 
 def _document_from_record(doc_id: str, text: str, meta: Mapping[str, Any]) -> Document:
