@@ -69,14 +69,15 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float) -> flo
     raise RuntimeError(f"the server was not ready after {timeout_s:.0f} s: {detail}")
 
 
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
+def stop_server(proc: subprocess.Popen[bytes], grace_s: float = 30, kill_s: float = 10) -> None:
+    """Ctrl-C (uvicorn shuts down cleanly), then SIGKILL if it has not exited within `grace_s`."""
     if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)  # what Ctrl-C does: uvicorn shuts down cleanly
+        proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(30)
+            proc.wait(grace_s)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait(10)
+            proc.wait(kill_s)
 
 
 def _fmt(value: Any) -> str:

@@ -64,7 +64,7 @@ from ui.schemas import (
     SearchRequest,
     filters_of,
 )
-from ui.service import Service, ServiceBusy, ServiceDep, Ticket, iterate_closing
+from ui.service import Service, ServiceBusy, ServiceDep, Ticket, answer_in_turn, iterate_closing
 
 log = logging.getLogger(__name__)
 
@@ -235,13 +235,7 @@ async def answer(body: AnswerRequest, request: Request, service: ServiceDep) -> 
     if wants_stream(body.stream, request):
         events = answer_events(pipeline, ticket, question, history, body.top_k, filters)
         return EventSourceResponse(events, background=BackgroundTask(ticket.release))
-    try:
-        result = await anyio.to_thread.run_sync(
-            lambda: pipeline.answer(question, history, k=body.top_k, filters=filters)
-        )
-    finally:
-        ticket.release()
-    return AnswerOut.of(result)
+    return AnswerOut.of(await answer_in_turn(ticket, pipeline, question, history, body.top_k, filters))
 
 
 # -- search and documents ---------------------------------------------------

@@ -21,7 +21,6 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-import anyio
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
@@ -33,7 +32,7 @@ from rag.errors import BadInput, NotFound
 from rag.types import Answer, Message, SearchFilters
 from ui.api import ERRORS, public_message
 from ui.schemas import MAX_TOP_K, MAX_TURNS, CitationOut, FiltersIn, filters_of
-from ui.service import ServiceDep, Ticket
+from ui.service import ServiceDep, Ticket, answer_in_turn
 
 MODEL_ID = "rag"
 SOURCES = "\n\nSources:\n"
@@ -123,7 +122,7 @@ async def completion_chunks(
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     try:
         yield _chunk(cid, created, {"role": "assistant", "content": ""})
-        answer = await anyio.to_thread.run_sync(lambda: pipeline.answer(question, history, k=k, filters=filters))
+        answer = await answer_in_turn(ticket, pipeline, question, history, k, filters)
         content = content_of(answer, base_url)
         text, sep, sources = content.partition(SOURCES)
         for piece in (text, sep + sources):
@@ -155,12 +154,7 @@ async def chat_completions(body: ChatRequest, request: Request, service: Service
     if body.stream:
         chunks = completion_chunks(pipeline, ticket, question, history, body.top_k, filters, base_url)
         return EventSourceResponse(chunks, background=BackgroundTask(ticket.release))
-    try:
-        answer = await anyio.to_thread.run_sync(
-            lambda: pipeline.answer(question, history, k=body.top_k, filters=filters)
-        )
-    finally:
-        ticket.release()
+    answer = await answer_in_turn(ticket, pipeline, question, history, body.top_k, filters)
     return ChatCompletionOut(
         id=f"chatcmpl-{uuid.uuid4().hex}",
         created=int(time.time()),

@@ -31,6 +31,7 @@ from rag.answer import AnswerPipeline
 from rag.errors import RagError
 from rag.factory import Components, build_components, build_pipeline
 from rag.settings import Settings
+from rag.types import Answer, Message, SearchFilters
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -221,6 +222,22 @@ def get_service(request: Request) -> Service:
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+async def answer_in_turn(
+    ticket: Ticket,
+    pipeline: AnswerPipeline,
+    question: str,
+    history: list[Message],
+    k: int | None,
+    filters: SearchFilters | None,
+) -> Answer:
+    """One non-streamed answer on an admitted ticket, run off the event loop; the turn is
+    released however it ends."""
+    try:
+        return await anyio.to_thread.run_sync(lambda: pipeline.answer(question, history, k=k, filters=filters))
+    finally:
+        ticket.release()
 
 
 _DONE = object()

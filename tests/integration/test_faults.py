@@ -76,13 +76,6 @@ class LlamaServer:
         self.proc = None
 
 
-@pytest.fixture(scope="module")
-def embedder() -> SentenceTransformerEmbedder:
-    model = SentenceTransformerEmbedder()
-    model.warm_up()
-    return model
-
-
 def sse_events(response: httpx.Response, on_first_delta: object = None) -> list[tuple[str, str]]:
     """Read an SSE response to its end as [(event, data)], calling `on_first_delta()` once."""
     events: list[tuple[str, str]] = []

@@ -6,7 +6,6 @@ The model loads once for the module (~7 s); the seeds are ingested once per back
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.load_run import free_port
 from ingest.pipeline import Ingestor
 from rag.embed import SentenceTransformerEmbedder
 from rag.errors import StoreUnavailable
@@ -30,12 +30,6 @@ from rag.types import Document
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 CHROMA = Path(sys.executable).with_name("chroma")
 D000, D001, D002, D003, D004 = sorted(p.stem for p in SEEDS.glob("*.txt"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ChromaServer:
@@ -80,13 +74,6 @@ class ChromaServer:
                 self.proc.kill()
                 self.proc.wait(timeout=15)
         self.proc = None
-
-
-@pytest.fixture(scope="module")
-def embedder() -> SentenceTransformerEmbedder:
-    model = SentenceTransformerEmbedder()
-    model.warm_up()
-    return model
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,14 +11,9 @@ import pytest
 import uvicorn
 from starlette.types import ASGIApp
 
+from bench.load_run import free_port
 from rag.settings import Settings
 from ui.api import create_app
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_ready(url: str, timeout_s: float, alive: Callable[[], bool] = lambda: True) -> None:

@@ -22,7 +22,6 @@ import base64
 import inspect
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from bench.load_run import stop_server
 from ingest.seed import ensure_seeded
 from rag.factory import Components, build_components, build_pipeline
 from rag.llm import Generator
@@ -214,12 +214,7 @@ def test_rag_serve_listens_on_loopback_only(tmp_path: Path) -> None:
         assert listening(port) == ["127.0.0.1"]
         assert f"http://127.0.0.1:{port}/" in log.read_text()
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_server(proc, grace_s=20, kill_s=5)
 
 
 # -- CORS -------------------------------------------------------------------------

@@ -4,7 +4,6 @@ scripted model to show that an abandoned stream gives its turn back."""
 
 from __future__ import annotations
 
-import signal
 import statistics
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from typing import NamedTuple
 import httpx
 import pytest
 
+from bench.load_run import stop_server
 from ingest.seed import ensure_seeded
 from rag.factory import build_components, build_pipeline
 from rag.settings import REPO_ROOT, Settings
@@ -56,12 +56,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         assert proc.poll() is None, f"the server exited: {log.read_text()[-2000:]}"
         yield Served(url, log)
     finally:
-        proc.send_signal(signal.SIGINT)  # what Ctrl-C does: uvicorn shuts down cleanly
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_server(proc, grace_s=20, kill_s=5)
 
 
 def test_serve_prints_the_url(served: Served) -> None:
