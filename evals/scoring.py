@@ -21,6 +21,7 @@ from rag.grounding import SUPPORTED, split_answer, support
 from rag.types import Answer
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+_QUOTED = re.compile(r'"([^"]{8,})"')
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _NON_WORD = re.compile(r"[\W_]+")
 _PUNCT = str.maketrans(
@@ -81,8 +82,8 @@ def first_relevant_rank(retrieved: Sequence[str], sources: Sequence[str], k: int
 def grounded_sentences(answer: Answer) -> tuple[int, int]:
     """(supported, total) sentences of the answer text. A sentence is supported when
     the quotes of the citations its markers name hold enough of what it adds to the
-    standalone question (`rag.grounding.support` >= `SUPPORTED`); a sentence without
-    a marker is not."""
+    standalone question (`rag.grounding.support` >= `SUPPORTED`), or when what it
+    quotes is verbatim in them; a sentence without a marker is not."""
     quotes = {c.n: c.quote for c in answer.citations}
     supported = total = 0
     for sentence in split_answer(answer.answer):
@@ -91,7 +92,11 @@ def grounded_sentences(answer: Answer) -> tuple[int, int]:
             continue
         total += 1
         cited = [quotes[int(n)] for n in _MARKER.findall(sentence) if int(n) in quotes]
-        if cited and support(body, " ".join(cited), answer.standalone_question) >= SUPPORTED:
+        quoted = _QUOTED.findall(body)  # "another article reports "…"": a verbatim quote stands on its own
+        if cited and (
+            support(body, " ".join(cited), answer.standalone_question) >= SUPPORTED
+            or any(q in c for q in quoted for c in cited)
+        ):
             supported += 1
     return supported, total
 

@@ -23,8 +23,17 @@ from dataclasses import replace
 from rag.dates import format_date
 from rag.errors import GeneratorError
 from rag.evidence import Evidence, Passage, select_evidence
-from rag.grounding import Placed, find_conflicts, numbers, place_citations, says_dont_know, split_answer
+from rag.grounding import (
+    Placed,
+    find_conflicts,
+    place_citations,
+    quote_dates,
+    quote_figures,
+    says_dont_know,
+    split_answer,
+)
 from rag.llm import Generator
+from rag.question import analyze
 from rag.retrieve import HybridRetriever
 from rag.rewrite import standalone_question
 from rag.settings import Settings
@@ -37,6 +46,7 @@ SYSTEM_PROMPT = (
 )
 MIN_COVERAGE = 0.4  # IDF-weighted share of the question's terms the evidence must hold…
 MIN_SIMILARITY = 0.45  # …unless the best passage is at least this close in meaning
+POOL_FACTOR, MIN_POOL = 4, 20  # hits searched for evidence: 4 × k, at least 20
 REFUSAL = "I don't know: the articles don't say. The closest passages are listed below."
 _MONTHS = [
     "january", "february", "march", "april", "may", "june",
@@ -72,6 +82,24 @@ def build_prompt(question: str, passages: Sequence[Passage], with_dates: bool) -
     return [Message("system", SYSTEM_PROMPT), Message("user", user)]
 
 
+_ABBREVIATION_END = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Jr|Sr|No|Inc|Co|Ltd|St|Corp|Bros|vs)\.)$")
+
+
+def with_marker(sentence: str, marker: str) -> str:
+    """The sentence with its citation marker before the final stop; a stop that ends an
+    abbreviation stays with it.
+
+    >>> with_marker("Chen Mingguo led it.", "[1]"), with_marker("She won the U.S.", "[2]")
+    ('Chen Mingguo led it [1].', 'She won the U.S. [2]')
+    """
+    body = sentence.rstrip()
+    if _ABBREVIATION_END.search(body):
+        return f"{body} {marker}"
+    end = body[-1] if body and body[-1] in ".!?" else "."
+    body = body[:-1] if body and body[-1] in ".!?" else body
+    return f"{body} {marker}{end}"
+
+
 def document_link(doc_id: str, start: int, end: int) -> str:
     return f"/documents/{doc_id}#span-{start}-{end}"
 
@@ -103,8 +131,8 @@ class AnswerPipeline:
         return result
 
     def retrieve(self, question: str, k: int, filters: SearchFilters | None) -> tuple[list[Hit], bool]:
-        """Hybrid search, with passages from the month the question names (if any) first;
-        the flag says whether such dated passages were found."""
+        """Hybrid search for `k` hits, with passages from the month the question names (if any)
+        first; the flag says whether such dated passages were found."""
         hits = self.retriever.search(question, k=k, filters=filters)
         months = question_months(question)
         if months is None:
@@ -133,16 +161,22 @@ class AnswerPipeline:
         question = self.retriever.check_query(question)
         standalone = standalone_question(question, history)
         k = self.settings.top_k if k is None else k
-        hits, dated = self.retrieve(standalone, k, filters)
+        analysis = analyze(standalone)
+        # Evidence is picked from a wider pool than `k`; the pool is then ranked by its best
+        # sentences (terms, meaning, constraints met, answer present) and cut to `k`.
+        pool, dated = self.retrieve(standalone, min(max(POOL_FACTOR * k, MIN_POOL), 100), filters)
         timings.retrieve_s = time.perf_counter() - started
         evidence = select_evidence(
             # A month the articles' dates already matched need not be found in their text too.
             _MONTH_YEAR.sub(" ", standalone) if dated else standalone,
-            hits,
+            pool,
             self.retriever.sparse.idf,
+            analysis=analysis,
             max_sentences=self.settings.evidence_max_sentences,
             max_chars=self.settings.evidence_max_chars,
+            max_hits=k,
         )
+        hits = list(evidence.ranked[:k])
         timings.evidence_s = time.perf_counter() - started - timings.retrieve_s
         notes: list[str] = []
         if evidence.dropped_instructions:
@@ -197,18 +231,31 @@ class AnswerPipeline:
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.append("the model found no answer in the evidence")
             return refusal
+        if not re.sub(r"\[\d+\]|\W", "", text):  # nothing but markers ("[4]"): no words to check
+            answer = self._extractive(question, standalone, evidence, timings)
+            answer.model = self.model_name
+            answer.notes.append(f"the model answered only {text.strip()!r}; the best evidence sentence answers instead")
+            return answer
         placed, dropped = place_citations(text, evidence.passages, standalone)
         notes = [f"dropped an unsupported sentence: {s!r}" for s in dropped]
         if not placed:
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.extend([*notes, "no sentence of the model's answer is supported by the articles"])
             return refusal
+        analysis = evidence.analysis or analyze(standalone)
+        if analysis.kind in ("person", "place", "date", "number") and not any(analysis.offers(s) for s, _, _ in placed):
+            refusal = self._refusal(question, standalone, evidence, timings)
+            refusal.notes.extend([*notes, f"the model's answer names no {analysis.kind}, which the question asks for"])
+            return refusal
         answer = self._compose(question, standalone, placed, evidence, timings)
         answer.notes.extend(notes)
         return answer
 
     def _extractive(self, question: str, standalone: str, evidence: Evidence, timings: Timings) -> Answer:
-        best = evidence.passages[0]
+        """The best passage's first sentences; for a question that wants a date, a figure or a
+        name, the first passage that holds one."""
+        analysis = evidence.analysis or analyze(standalone)
+        best = next((p for p in evidence.passages if analysis.offers(p.text)), evidence.passages[0])
         placed: list[Placed] = [(s, [best.n], 1.0) for s in split_answer(best.text)[:2]]
         return self._compose(question, standalone, placed, evidence, timings, model="extractive")
 
@@ -228,15 +275,16 @@ class AnswerPipeline:
             for n in markers:
                 numbering.setdefault(n, len(numbering) + 1)
             tail = "".join(f"[{numbering[n]}]" for n in markers)
-            body = sentence.rstrip()
-            end = body[-1] if body and body[-1] in ".!?" else "."
-            body = body[:-1] if body and body[-1] in ".!?" else body
-            sentences.append(f"{body} {tail}{end}")
-        answered = " ".join(s for s, _, _ in placed)
-        for _mine, other in find_conflicts(placed, evidence.passages):
-            numbering.setdefault(other.n, len(numbering) + 1)
-            differing = next((s for s in split_answer(other.text) if numbers(s) - numbers(answered)), other.text)
-            sentences.append(f'Sources differ: another article reports "{differing}" [{numbering[other.n]}].')
+            cited = [by_n[n] for n in markers]
+            sentences.append(with_marker(quote_dates(quote_figures(sentence, cited), cited), tail))
+        notes = []
+        for d in find_conflicts(placed, evidence.passages, evidence.analysis or analyze(standalone)):
+            numbering.setdefault(d.other.n, len(numbering) + 1)
+            sentences.append(f'Sources differ: another article reports "{d.sentence}" [{numbering[d.other.n]}].')
+            notes.append(
+                f"sources differ: {d.cited.doc_id} and {d.other.doc_id} (term overlap {d.overlap:.2f}, "
+                f"question terms {d.share:.2f})"
+            )
         citations = [_citation(new, by_n[old]) for old, new in sorted(numbering.items(), key=lambda kv: kv[1])]
         return Answer(
             question=question,
@@ -246,14 +294,32 @@ class AnswerPipeline:
             citations=citations,
             model=model or self.model_name,
             timings=timings,
+            notes=notes,
         )
 
     def _refusal(self, question: str, standalone: str, evidence: Evidence, timings: Timings) -> Answer:
+        """ "I don't know", with the closest passages; when the passages on the topic all state
+        something else than the question asks for (another year, another category) or leave out
+        what it names, it says so, citing the closest."""
         closest = sorted(evidence.passages, key=lambda p: -p.score)[:3]
+        text = REFUSAL
+        analysis = evidence.analysis
+        if analysis and evidence.rejected and evidence.rejected_coverage >= max(MIN_COVERAGE, evidence.coverage):
+            best = evidence.rejected[0]
+            held = analysis.failures([best.text, best.title], best.date)
+            if held:
+                text = (
+                    f"I don't know: the articles don't say this for {analysis.asked}; "
+                    f"the closest passage is about {', '.join(held)} instead [1]."
+                )
+            elif best.unmet:
+                text = f"I don't know: the closest passage does not say this for {', '.join(best.unmet)} [1]."
+            if text != REFUSAL:
+                closest = [best, *closest[:2]]
         return Answer(
             question=question,
             standalone_question=standalone,
-            answer=REFUSAL,
+            answer=text,
             refused=True,
             citations=[_citation(i, p) for i, p in enumerate(closest, 1)],
             model=self.model_name,

@@ -7,6 +7,7 @@ the whole result list.
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -98,7 +99,7 @@ class HybridRetriever:
             for cid in sorted(fused, key=lambda c: -fused[c])
             if cid in chunks and committed.get(chunks[cid].doc_id) == chunks[cid].content_hash
         ]
-        order = diversify(order, embeddings)
+        order = diversify(order, embeddings, {cid: chunks[cid].text for cid in order})
         q = np.asarray(vector)
         return [
             Hit(
@@ -112,21 +113,37 @@ class HybridRetriever:
         ]
 
 
-def diversify(order: Sequence[str], embeddings: dict[str, list[float]], threshold: float = NEAR_DUPLICATE) -> list[str]:
+def diversify(
+    order: Sequence[str],
+    embeddings: dict[str, list[float]],
+    texts: dict[str, str] | None = None,
+    threshold: float = NEAR_DUPLICATE,
+) -> list[str]:
     """Keep the order, but move each passage that nearly repeats a higher one to the end.
+    A near-copy that states other facts (names, figures, dates) is not a repeat but a
+    disagreement, and keeps its place so both versions can be weighed.
 
     >>> diversify(["a", "b", "c"], {"a": [1.0, 0.0], "b": [1.0, 0.0], "c": [0.0, 1.0]})
     ['a', 'c', 'b']
+    >>> diversify(["a", "b", "c"], {"a": [1.0, 0.0], "b": [1.0, 0.0], "c": [0.0, 1.0]},
+    ...           {"a": "Halep won in 2019.", "b": "Kerber won in 2019.", "c": "Other news."})
+    ['a', 'b', 'c']
     """
     kept: list[str] = []
     pushed: list[str] = []
-    kept_vectors: list[np.ndarray] = []  # type: ignore[type-arg]
+    kept_vectors: list[tuple[str, np.ndarray]] = []  # type: ignore[type-arg]
     for cid in order:
         vec = np.asarray(embeddings.get(cid) or [])
-        if vec.size and any(float(vec @ other) > threshold for other in kept_vectors):
+        twins = [other for other, v in kept_vectors if vec.size and float(vec @ v) > threshold]
+        if twins and not (texts and all(_facts(texts[cid]) != _facts(texts[t]) for t in twins)):
             pushed.append(cid)
             continue
         kept.append(cid)
         if vec.size:
-            kept_vectors.append(vec)
+            kept_vectors.append((cid, vec))
     return kept + pushed
+
+
+def _facts(text: str) -> frozenset[str]:
+    """Figures and capitalised words: what two near-identical passages may disagree on."""
+    return frozenset(re.findall(r"\d[\d,.]*\d|\d|(?<![\w'’-])[A-Z][\w'’-]*", text))
