@@ -129,10 +129,10 @@ def test_an_unchanged_file_is_not_even_cleaned_again(tmp_path: Path, monkeypatch
     rig(tmp_path / "home").ingest(SEEDS)
     import ingest.pipeline
 
-    def no_cleaning(raw: str, fallback_title: str) -> None:
+    def no_cleaning(src: object, max_bytes: int) -> None:
         raise AssertionError("an unchanged file was cleaned again")
 
-    monkeypatch.setattr(ingest.pipeline, "clean_text", no_cleaning)
+    monkeypatch.setattr(ingest.pipeline, "extract", no_cleaning)
     assert rig(tmp_path / "home").ingest(SEEDS).unchanged == ALL
 
 
@@ -267,17 +267,20 @@ def test_each_bad_input_is_one_skip_with_a_reason(tmp_path: Path, corpus: Path) 
     (corpus / "furniture.html").write_text("<html><body><nav>Home</nav></body></html>")
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(b"%PDF-1.4")
+    doc = tmp_path / "old.doc"
+    doc.write_bytes(b"\xd0\xcf\x11\xe0")
     missing = tmp_path / "missing"
     r = rig(tmp_path / "home", max_file_bytes=5_000)
 
-    report = r.ingest(corpus, pdf, missing)
+    report = r.ingest(corpus, pdf, doc, missing)
     assert report.added == ALL
     reasons = {Path(s.path).name: s.reason for s in report.skipped}
-    assert sorted(reasons) == ["big.txt", "binary.txt", "empty.txt", "furniture.html", "missing", "paper.pdf"]
+    assert sorted(reasons) == ["big.txt", "binary.txt", "empty.txt", "furniture.html", "missing", "old.doc", "paper.pdf"]
     assert reasons["missing"] == "no such file or folder"
     assert reasons["empty.txt"] == "file is empty"
     assert "binary" in reasons["binary.txt"]
-    assert "unsupported type .pdf" in reasons["paper.pdf"]
+    assert "damaged or incomplete" in reasons["paper.pdf"] and "again" in reasons["paper.pdf"]
+    assert "unsupported type .doc" in reasons["old.doc"]
     assert "RAG_MAX_FILE_BYTES" in reasons["big.txt"]
     assert "no article text" in reasons["furniture.html"]
     assert_consistent(r)
@@ -303,7 +306,7 @@ def test_ingest_bytes_keeps_a_copy_and_is_idempotent(tmp_path: Path, corpus: Pat
     r = rig(tmp_path / "home")
     r.ingest(corpus)
     uploads = tmp_path / "uploads"
-    doc, report = r.ingestor.ingest_bytes("../../Port Story.txt", UPLOAD, uploads)
+    (doc,), report = r.ingestor.ingest_bytes("../../Port Story.txt", UPLOAD, uploads)
     assert doc.doc_id == "Port_Story" and report.added == ["Port_Story"]
     assert Path(doc.path) == uploads / "Port_Story.txt" and Path(doc.path).read_bytes() == UPLOAD
     assert sorted(p.name for p in uploads.iterdir()) == ["Port_Story.txt"]  # no .part left behind
@@ -319,7 +322,8 @@ def test_ingest_bytes_keeps_a_copy_and_is_idempotent(tmp_path: Path, corpus: Pat
 @pytest.mark.parametrize(
     ("filename", "raw", "reason"),
     [
-        ("paper.pdf", b"%PDF-1.4", "unsupported type .pdf"),
+        ("paper.pdf", b"%PDF-1.4", "damaged"),
+        ("slides.pptx", b"PK\x03\x04", "unsupported type .pptx"),
         ("empty.txt", b"  \n", "file is empty"),
         ("blob.txt", b"\x00\x01\x02binary", "binary"),
         ("big.txt", b"word " * 1000, "MB"),
