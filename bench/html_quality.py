@@ -91,9 +91,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "pages_per_s": round(rate, 1),
             }
     for name, row in rows.items():
-        print(
-            f"{name:50s} F1 {row['f1']:.3f}  P {row['precision']:.3f}  R {row['recall']:.3f}  {row['pages_per_s']} pages/s"
-        )
+        scores = f"F1 {row['f1']:.3f}  P {row['precision']:.3f}  R {row['recall']:.3f}"
+        print(f"{name:50s} {scores}  {row['pages_per_s']} pages/s")
     (args.out / "html_quality.json").write_text(json.dumps(rows, indent=2))
     return rows
 
