@@ -170,14 +170,19 @@ class Ingestor:
                 path.unlink(missing_ok=True)
         return report
 
+    def ingest_one(self, item: Input, upload_dir: Path | None = None) -> tuple[list[Document], IngestReport]:
+        """Ingest one upload or URL (or file); its documents, or BadInput saying why there are none."""
+        report = self.ingest([item], upload_dir=upload_dir)
+        result = report.items[0]
+        if not result.documents:
+            name = item.filename if isinstance(item, Upload) else str(item)
+            raise BadInput(f"{name}: {'; '.join(result.errors) or 'nothing to ingest'}")
+        docs = self.store.get_documents(list(result.documents))
+        return [docs[d] for d in result.documents if d in docs], report
+
     def ingest_bytes(self, filename: str, raw: bytes, upload_dir: Path) -> tuple[list[Document], IngestReport]:
-        """Ingest one uploaded file (kept under `upload_dir`); BadInput when nothing could be ingested."""
-        report = self.ingest([Upload(filename, raw)], upload_dir=upload_dir)
-        item = report.items[0]
-        if not item.documents:
-            raise BadInput(f"{filename}: {'; '.join(item.errors) or 'nothing to ingest'}")
-        docs = self.store.get_documents(list(item.documents))
-        return [docs[d] for d in item.documents if d in docs], report
+        """Ingest one uploaded file, keeping a copy under `upload_dir` so prune and re-ingest see it."""
+        return self.ingest_one(Upload(filename, raw), upload_dir)
 
     def _add(self, got: Source | list[Source] | Skipped, sources: list[Source], skipped: list[Skipped]) -> None:
         if isinstance(got, Skipped):

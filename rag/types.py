@@ -92,6 +92,7 @@ class Citation:
     end: int
     link: str
     score: float
+    url: str | None = None  # the document's original on the web; filled in at the ui edge
 
 
 @dataclass

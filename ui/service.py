@@ -20,6 +20,7 @@ import math
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Annotated, TypeVar
 
 import anyio
@@ -214,6 +215,15 @@ class Service:
 
     def ingestor(self) -> Ingestor:
         return ingestor_for(self.components())
+
+    def with_urls(self, answer: Answer) -> Answer:
+        """The answer with each citation's original URL (the document record has it; the pipeline does not)."""
+        ids = sorted({c.doc_id for c in answer.citations})
+        if not ids:
+            return answer
+        docs = self.components().store.get_documents(ids)
+        cited = [replace(c, url=docs[c.doc_id].url if c.doc_id in docs else None) for c in answer.citations]
+        return replace(answer, citations=cited)
 
 
 def get_service(request: Request) -> Service:
