@@ -24,6 +24,8 @@ from rag.types import CleanDocument
 def extract(src: Source, max_bytes: int) -> CleanDocument | Skipped:
     """The cleaned article; Skipped when the source holds none or cannot be read."""
     name = src.origin
+    if src.kind == "feed-item" and not src.data.strip():
+        return _for_item(src, _EMPTY["feed-item"])
     try:
         if src.kind in ("text", "html", "feed-item"):
             text = decode(name, src.data, max_bytes, src.charset)

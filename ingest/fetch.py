@@ -168,7 +168,8 @@ class Fetcher:
                     f"{url} resolves to {ip}, a loopback or private address; such URLs are refused "
                     "(set RAG_ALLOW_PRIVATE_URLS=true to allow them on a trusted network)"
                 )
-        return addresses[0].split("%", 1)[0]
+        # IPv4 first: a host with both is more often reachable over it
+        return sorted(addresses, key=lambda a: ":" in a)[0].split("%", 1)[0]
 
     def _read(self, url: str, response: httpx.Response, deadline: float) -> Fetched:
         if response.status_code >= 400:
