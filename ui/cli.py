@@ -169,6 +169,7 @@ def search(
                 "title": h.chunk.title,
                 "date": format_date(h.chunk.date),
                 "source": h.chunk.source,
+                "url": h.chunk.url,
                 "text": h.chunk.text,
                 "start": h.chunk.start,
                 "end": h.chunk.end,
@@ -185,6 +186,8 @@ def search(
     for rank, h in enumerate(hits, 1):
         date = format_date(h.chunk.date) or "undated"
         out.print(f"[bold]{rank}. {h.chunk.title}[/] ({h.chunk.doc_id}, {date}) chars {h.chunk.start}-{h.chunk.end}")
+        if h.chunk.url:
+            out.print(f"   {h.chunk.url}", highlight=False)
         out.print(f"   {h.chunk.text[:300]}{'…' if len(h.chunk.text) > 300 else ''}", highlight=False)
 
 
@@ -203,6 +206,8 @@ def print_answer(answer: Any) -> None:
     for c in answer.citations:
         date = format_date(c.date) or "undated"
         out.print(f"  [{c.n}] {c.title} ({c.doc_id}, {date}) {c.link}", highlight=False)
+        if c.url:
+            out.print(f"      original: {c.url}", highlight=False)
         out.print(f'      "{c.quote}"', highlight=False)
     for note in answer.notes:
         err.print(f"[dim]note: {note}[/]")
@@ -238,12 +243,13 @@ def open_pipeline(settings: Settings) -> Any:
 
 def run_question(pipeline: Any, question: str, history: list[Any], as_json: bool, filters: SearchFilters) -> Any:
     from rag.types import Answer
+    from ui.service import with_urls
 
     answer = None
     streamed = False
     for item in pipeline.stream(question, history, filters=filters):
         if isinstance(item, Answer):
-            answer = item
+            answer = with_urls(pipeline.retriever.store, item)
         elif not as_json:
             out.print(item, end="", highlight=False, markup=False)
             streamed = True
@@ -354,7 +360,12 @@ def bench(
     ),
     limit: Annotated[int, typer.Option(help="Questions answered per pipeline (0 = all).")] = 20,
     baseline: Annotated[bool, typer.Option(help="Also time the textbook llama-index pipeline.")] = True,
-    parts: Annotated[str, typer.Option(help="Which parts: ingest,retrieval,answers.")] = "answers,ingest,retrieval",
+    parts: Annotated[
+        str, typer.Option(help="Which parts: ingest,html,retrieval,answers.")
+    ] = "answers,ingest,html,retrieval",
+    html_pages: Annotated[
+        Path | None, typer.Option(help="Folder of real .html news pages for the HTML ingest part.")
+    ] = None,
 ) -> None:
     """Measure ingest, retrieval at scale and answer latency, beside the textbook pipeline."""
     from bench.run import main as run_bench
@@ -371,6 +382,7 @@ def bench(
             limit=limit or None,
             baseline=baseline,
             parts=[p.strip() for p in parts.split(",")],
+            **({"html_pages": html_pages} if html_pages else {}),
         )
     except (RagError, ValueError) as exc:
         raise fail(exc if isinstance(exc, RagError) else BadInput(str(exc))) from exc
