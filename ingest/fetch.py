@@ -78,7 +78,7 @@ def url_doc_id(url: str) -> str:
     >>> url_doc_id("https://news.example.org/world/2025/port-reopens.html")
     'news.example.org_world_2025_port-reopens.html'
     >>> url_doc_id("https://example.org/item?id=7")
-    'example.org_item-b2b0b0f1'
+    'example.org_item-42096941'
     """
     parts = urlsplit(url)
     base = _UNSAFE.sub("_", f"{parts.hostname or ''}{parts.path}").strip("._-")

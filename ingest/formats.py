@@ -53,9 +53,9 @@ def read_docx(data: bytes) -> Extracted:
         text = block.text.strip()
         if text:
             lines.append(text)
-            style = (block.style.name if block.style is not None else "") or ""
-            if not heading and style.lower().startswith(("title", "heading")):
-                heading = text
+            if not heading and len(lines) <= 5:  # a style lookup scans every style: only near the top
+                style = (block.style.name if block.style is not None else "") or ""
+                heading = text if style.lower().startswith(("title", "heading")) else ""
     props = doc.core_properties
     return Extracted(
         text="\n".join(lines),

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from bench.documents import make_pdf, rss
 from ingest.fetch import Fetcher, FetchError, public_only, sniff, url_doc_id
 from rag.settings import Settings
-from tests.documents import make_pdf, rss
 from tests.webserver import Route, Site
 
 PAGE = b"<html><head><title>Port reopens</title></head><body><p>The port reopened on Friday.</p></body></html>"

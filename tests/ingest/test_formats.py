@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bench.documents import atom, eml, make_docx, make_pdf, rss
 from ingest.extract import extract
 from ingest.feeds import split_feed
 from ingest.formats import Unreadable, read_docx, read_email
@@ -13,7 +14,6 @@ from ingest.fragment import fragment_text
 from ingest.loader import Skipped, Source
 from ingest.pdf import at, drop_running_lines, paragraphs, read_pdf
 from rag.types import CleanDocument
-from tests.documents import atom, eml, make_docx, make_pdf, rss
 
 HEADLINE = "Harbour authority approves new ferry terminal"
 P1 = "The harbour authority on Friday approved plans for a new ferry terminal on the river front, officials said."

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
+from bench.documents import make_docx, make_pdf, rss
 from ingest.pipeline import Ingestor, IngestReport
 from rag.errors import BadInput
 from rag.settings import Settings
 from rag.sparse import SparseIndex, fingerprint
 from rag.store import ChromaStore
-from tests.documents import make_docx, make_pdf, rss
 from tests.fakes import WordHashEmbedder
 from tests.webserver import Route, Site
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from bench.documents import make_docx, make_pdf, rss
 from rag.embed import SentenceTransformerEmbedder
 from rag.factory import Components, build_components
 from rag.settings import Settings
-from tests.documents import make_docx, make_pdf, rss
 from tests.webserver import Route, Site
 
 PDF_TEXT = [

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.documents import make_docx, make_pdf, rss
 from ingest.seed import ensure_seeded
 from rag.factory import Components, build_components, build_pipeline
 from rag.settings import REPO_ROOT, Settings
-from tests.documents import make_docx, make_pdf, rss
 from tests.fakes import WordHashEmbedder
 from tests.webserver import Route, Site
 from ui.api import create_app

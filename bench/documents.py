@@ -1,4 +1,4 @@
-"""Real documents made for tests: PDFs (reportlab), Word files (python-docx), feeds and e-mails.
+"""Real documents made for tests and benchmarks: PDFs (reportlab), Word files (python-docx), feeds, e-mails.
 
 Each maker returns the file's bytes, made the way real tools make them, so the readers under
 test parse genuine files rather than hand-written stand-ins.
