@@ -99,7 +99,6 @@ class IngestReport:
 
 @dataclass
 class _Prepared:
-    origin: str
     doc: Document
     chunks: list[Chunk]
     kind: str  # "added" | "updated"
@@ -153,6 +152,9 @@ class Ingestor:
             elif isinstance(item, str) and is_url(item):
                 names.append(item)
                 self._add(self._fetch(item), sources, skipped)
+            elif isinstance(item, str) and "://" in item:
+                names.append(item)
+                skipped.append(Skipped(item, "only http:// and https:// URLs can be fetched"))
             else:
                 files, missing = discover([Path(item)])
                 if files:
@@ -317,7 +319,7 @@ class Ingestor:
                 author=clean.author,
                 url=clean.url,
             )
-            out.append(_Prepared(src.origin, doc, chunks, "added", {c.chunk_id for c in chunks}))
+            out.append(_Prepared(doc, chunks, "added", {c.chunk_id for c in chunks}))
         if reading:
             reading(len(sources), len(sources))
         return out

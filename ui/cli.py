@@ -128,7 +128,7 @@ def ingest(
             f"{report.chunks_removed} removed\n"
             f"time: {report.seconds:.2f} s ({report.chunks_per_s:.1f} chunks/s)"
         )
-        if failed:
+        if failed and report.ingested_any:
             err.print(f"{failed} of {len(report.items)} inputs failed (see above); the rest were ingested")
     if report.failed_any:
         raise typer.Exit(1 if report.ingested_any else 2)
