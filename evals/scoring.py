@@ -101,6 +101,40 @@ def grounded_sentences(answer: Answer) -> tuple[int, int]:
     return supported, total
 
 
+def sentence_citations(answer: Answer) -> tuple[int, int, int, int]:
+    """ALCE's citation recall and precision, counted per sentence of the answer:
+    (sentences their citations support, sentences, relevant citations, citations).
+
+    A sentence is supported when its cited passages together support it (`support` >=
+    `SUPPORTED`, or a verbatim quote of them). A citation of a supported sentence is
+    relevant when it supports the sentence alone or the others do not without it; every
+    citation of an unsupported sentence is irrelevant. `support` stands in for ALCE's
+    entailment model, which is not available offline."""
+    quotes = {c.n: c.quote for c in answer.citations}
+    question = answer.standalone_question
+    supported = total = relevant = cited_total = 0
+
+    def holds(body: str, texts: list[str]) -> bool:
+        quoted = _QUOTED.findall(body)
+        joined = " ".join(texts)
+        return bool(texts) and (support(body, joined, question) >= SUPPORTED or any(q in joined for q in quoted))
+
+    for sentence in split_answer(answer.answer):
+        body = _MARKER.sub("", sentence).strip()
+        if not body:
+            continue
+        total += 1
+        cited = [quotes[int(n)] for n in dict.fromkeys(_MARKER.findall(sentence)) if int(n) in quotes]
+        cited_total += len(cited)
+        if not holds(body, cited):
+            continue
+        supported += 1
+        for i, quote in enumerate(cited):
+            rest = cited[:i] + cited[i + 1 :]
+            relevant += holds(body, [quote]) or not holds(body, rest)
+    return supported, total, relevant, cited_total
+
+
 @dataclass
 class QuestionResult:
     """One question's outcome. `answer` is None when the pipeline raised (`error` says what)."""
@@ -113,6 +147,9 @@ class QuestionResult:
     grounded: tuple[int, int] = (0, 0)
     error: str | None = None
     cited_docs: list[str] = field(default_factory=list)
+    citation_counts: tuple[int, int, int, int] = (0, 0, 0, 0)  # see `sentence_citations`
+    surfaced: bool | None = None  # with planted false answers: gave a true one and a false one
+    fooled: bool | None = None  # … gave a false one and no true one
 
     @property
     def refused(self) -> bool:
@@ -137,6 +174,8 @@ class QuestionResult:
             "grounded_sentences": list(self.grounded),
             "correct": self.correct,
             "reason": self.reason,
+            "surfaced": self.surfaced,
+            "fooled": self.fooled,
             "error": self.error,
             "latency_s": round(a.timings.total_s, 3) if a else None,
             "notes": list(a.notes) if a else [],
@@ -153,7 +192,28 @@ def score(q: EvalQuestion, answer: Answer, k: int) -> QuestionResult:
             reason += f"; cited only {sorted(set(cited))} not in sources"
     grounded = grounded_sentences(answer) if not answer.refused else (0, 0)
     rank = first_relevant_rank(answer.retrieved_doc_ids, q.sources, k) if q.answerable else None
-    return QuestionResult(q, answer, correct, reason, rank, grounded, cited_docs=cited)
+    surfaced = fooled = None
+    if q.fake:
+        says_true = not answer.refused and any(contains(answer.answer, a) for a in q.answers)
+        says_fake = not answer.refused and any(contains(answer.answer, f) for f in q.fake)
+        surfaced, fooled = says_true and says_fake, says_fake and not says_true
+        if surfaced:
+            reason += "; gave the planted false answer too"
+        elif fooled:
+            reason += "; fooled by the planted false answer"
+    counts = sentence_citations(answer) if not answer.refused else (0, 0, 0, 0)
+    return QuestionResult(
+        q,
+        answer,
+        correct,
+        reason,
+        rank,
+        grounded,
+        cited_docs=cited,
+        citation_counts=counts,
+        surfaced=surfaced,
+        fooled=fooled,
+    )
 
 
 def failed(q: EvalQuestion, exc: BaseException) -> QuestionResult:

@@ -9,8 +9,9 @@ from one site, and they work line by line:
 1. repair mojibake (ftfy) and normalise whitespace in each line;
 2. cut the page at the first line that opens a "more content" section (related posts, you may
    also like, previous story, leave a reply, …), once some article prose has been seen;
-3. date: only from the header (a date-only line or a "Published: …" label in the first lines,
-   never a date the body mentions); such lines and labels are removed everywhere;
+3. date: only from the header (a date-only line, a "Published: …" label in the first lines or a
+   dateline that opens the text, "Jul 18, 2021 ... The race …"; never a date the body mentions);
+   such lines, labels and the dateline are removed;
 4. source: from a "…reports Outlet" standfirst or a "By Name | Outlet" byline in the header;
 5. drop furniture lines, 1–2 word place/section labels above the title, exact repeats, and
    truncated teasers ("…" / "...") whose text recurs further down;
@@ -67,6 +68,8 @@ _LABEL = r"(?:date|dated|published|updated|posted|last\s+updated|first\s+publish
 _DATE_RE = re.compile(_DATE, re.I)
 _DATE_ONLY = re.compile(rf"(?:{_LABEL}\s*)?(?P<date>{_DATE}){_TIME}", re.I)  # the whole line
 _DATE_LABEL = re.compile(rf"{_LABEL}\s*(?P<date>{_DATE}){_TIME}\s*[|,;:–—-]?\s*", re.I)  # a line's start
+# A dateline opening the text: "Jul 18, 2021 ... Slovenia's Tadej Pogačar …", "May 7, 2017 — Voters …".
+_DATELINE = re.compile(rf"(?P<date>{_DATE}){_TIME}\s*(?:\.\.\.|…|[|–—]|-\s|:\s)\s*", re.I)
 _DATEPARSER_SETTINGS = {
     "PREFER_DAY_OF_MONTH": "first",
     "REQUIRE_PARTS": ["day", "month", "year"],
@@ -119,6 +122,10 @@ def clean_text(raw: str, fallback_title: str) -> CleanDocument:
     lines = _cut_at_section_end(_normalise(raw))
     date = _header_date(lines)
     lines = [_DATE_LABEL.sub("", line, count=1) for line in lines if not _DATE_ONLY.fullmatch(line)]
+    first = next((i for i, line in enumerate(lines) if line), None)
+    if first is not None and (dateline := _DATELINE.match(lines[first])):
+        date = date or _parse_date(dateline.group("date"))
+        lines[first] = lines[first][dateline.end() :]
     source = _header_source(lines[:_TITLE_LINES])
     lines = [line for line in lines if line and not _is_furniture(line)]
     lines = _drop_header_labels(lines)

@@ -37,7 +37,7 @@ from rag.sparse import SparseIndex, fingerprint
 from rag.store import ChromaStore
 from rag.types import Chunk, Document
 
-INGEST_VERSION = "2"  # bump when cleaning or chunking changes, so unchanged files are redone
+INGEST_VERSION = "3"  # bump when cleaning or chunking changes, so unchanged files are redone
 Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed); (sources read, to read)
 
 

@@ -31,6 +31,7 @@ from rag.types import Hit
 
 SIMILARITY_WEIGHT = 1.0  # how much a passage's closeness in meaning lifts its sentences
 RELATIVE_FLOOR = 0.7  # sentences scoring below this share of the best one are left out
+PER_DOCUMENT_FLOOR = 0.5  # the same, for answers that draw on several articles
 MEETS_WEIGHT = 0.15  # lift of a sentence that states what the question's constraints ask for
 OFFERS_WEIGHT = 0.15  # lift of a sentence that holds the kind of answer asked for
 REJECTED_KEPT = 2  # violating passages kept to explain a refusal
@@ -117,9 +118,13 @@ def select_evidence(
     max_sentences: int = 5,
     max_chars: int = 700,
     max_hits: int | None = None,
+    per_document: bool = False,
 ) -> Evidence:
     """The best sentences of the best `max_hits` of `hits` for the prompt, and `hits` ranked
     by their best sentence (a reranker: question terms, meaning, constraints, answer present).
+
+    With `per_document`, the best sentence of each article comes first (an answer that draws
+    on several articles needs each of them), and the floor is lower.
 
     A sentence that starts with a pronoun counts the terms of the sentence before it
     ("Splatoon 2 is a 2017 game. It was released on July 21, 2017." -> the second
@@ -176,7 +181,11 @@ def select_evidence(
     chosen: dict[tuple[str, int], Sentence] = {}
     used = 0
     ranked = sorted((p for key, p in candidates.items() if key in in_kept), key=lambda p: -p[0].score)
-    floor = RELATIVE_FLOOR * ranked[0][0].score if ranked else 0.0
+    floor = (PER_DOCUMENT_FLOOR if per_document else RELATIVE_FLOOR) * ranked[0][0].score if ranked else 0.0
+    if per_document:
+        firsts = list({p[0].doc_id: p for p in reversed(ranked)}.values())[::-1]  # each article's best
+        firsts.sort(key=lambda p: -p[0].score)
+        ranked = firsts + [p for p in ranked if p not in firsts]
     for sent, context in ranked:
         if len(chosen) >= max_sentences or sent.score < floor:
             break

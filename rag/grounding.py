@@ -31,10 +31,12 @@ from rag.sparse import tokenize
 
 SUPPORTED = 0.6  # share of a sentence's terms its passage must hold
 CONFLICT_OVERLAP = 0.55  # overlap of terms two passages need to tell the same thing
+MIN_SHARED = 4
 FIGURE_OVERLAP = 0.75  # figures are narrower slots than names: this share of it is enough
 CONFLICT_SHARE = 0.6  # share of the cited passage's question terms the other must hold
 _NUMBER_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+_BULLET = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+")
 _CLAUSE = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _DONT_KNOW = re.compile(
@@ -64,12 +66,20 @@ def _segmenter() -> Any:
 
 
 def split_answer(text: str) -> list[str]:
-    """Sentences of an answer, not split at abbreviations or initials.
+    """Sentences of an answer, not split at abbreviations or initials; each line of a list
+    is one at least, its bullet or number dropped.
 
     >>> split_answer("Serena Williams lost the U.S. Open to Bianca Andreescu [1]. John F. Kennedy won.")
     ['Serena Williams lost the U.S. Open to Bianca Andreescu [1].', 'John F. Kennedy won.']
+    >>> split_answer("- Chen Mingguo [1]\\n2. Meng Jianzhu [2]")
+    ['Chen Mingguo [1]', 'Meng Jianzhu [2]']
     """
-    return [s.strip() for s in _segmenter().segment(text.strip()) if s.strip()]
+    out: list[str] = []
+    for line in text.strip().splitlines():
+        line = _BULLET.sub("", line).strip()
+        if line:
+            out.extend(s.strip() for s in _segmenter().segment(line) if s.strip())
+    return out
 
 
 def numbers(text: str) -> set[str]:
@@ -272,10 +282,12 @@ def find_conflicts(
 
 
 def _overlap(a: str, a_values: set[str], b: str, b_values: set[str]) -> float:
-    """Dice overlap of two texts' terms, their answer values left out."""
+    """Dice overlap of two texts' terms, their answer values left out; 0 when they share fewer
+    than `MIN_SHARED` terms, too few to tell the same thing."""
     a_terms = set(tokenize(a)) - set(tokenize(" ".join(a_values)))
     b_terms = set(tokenize(b)) - set(tokenize(" ".join(b_values)))
-    return 2 * len(a_terms & b_terms) / max(1, len(a_terms) + len(b_terms))
+    shared = len(a_terms & b_terms)
+    return 2 * shared / max(1, len(a_terms) + len(b_terms)) if shared >= MIN_SHARED else 0.0
 
 
 _PARTIAL_DATE = re.compile(
@@ -314,6 +326,23 @@ def quote_figures(sentence: str, passages: Sequence[Passage]) -> str:
         if hit and not re.search(rf"{_QUALIFIER}\s+$", sentence[: hit.start()], re.IGNORECASE):
             sentence = sentence[: hit.start()] + m.group(1).lower() + " " + sentence[hit.start() :]
     return sentence
+
+
+_SPACED_INITIALS = re.compile(r"\b(?:[A-Z]\.\s){1,3}[A-Z]\.")
+
+
+def quote_names(sentence: str, source: str) -> str:
+    """Initials the model spaced out, written as the source writes them: "U. S. Open" -> "U.S. Open".
+
+    >>> quote_names("She won the U. S. Open.", "the 2019 U.S. Open final")
+    'She won the U.S. Open.'
+    """
+
+    def joined(m: re.Match[str]) -> str:
+        tight = m.group(0).replace(" ", "")
+        return tight if tight in source else m.group(0)
+
+    return _SPACED_INITIALS.sub(joined, sentence)
 
 
 def quote_dates(sentence: str, passages: Sequence[Passage]) -> str:

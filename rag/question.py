@@ -25,7 +25,7 @@ a place after "in" is not checked (too many ways to name one).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -113,6 +113,7 @@ _QUALIFIERS: dict[str, dict[str, re.Pattern[str]]] = {
     },
 }
 _NARROWING = {"junior", "doubles", "part"}
+_PRONOUN = re.compile(r"she|her|he|his|him", re.I)
 _MODIFIERS = (
     r"deputy|vice|assistant|acting|former|ex|additional|interim|co|creative|executive|associate|art|artistic"
     r"|technical|managing"
@@ -130,12 +131,13 @@ _COMPARISON = re.compile(
 _TIMELINE = re.compile(
     r"\bhow (?:has|have|did) .+ (?:develop|developed|evolve|evolved|change|changed|progress|progressed"
     r"|unfold|unfolded)\b"
-    r"|\btimeline\b|\bwhat happened between\b|\bchronolog|\bover time\b|\bsequence of events\b",
+    r"|\btimeline\b|\bwhat happened\b.*\bbetween\b.+\band\b|\bchronolog|\bover time\b|\bsequence of events\b"
+    r"|\bin (?:date|chronological) order\b",
     re.I,
 )
 _NUMBER_Q = re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|high|often|deep|wide)\b", re.I)
 _DATE_Q = re.compile(
-    r"^\W*(?:(?:until|by|since) )?when\b|\b(?:what|which)(?: [\w'’-]+){0,3} (?:date|day|year|month)\b", re.I
+    r"^\W*(?:(?:until|by|since) )?when\b|\b(?:what|which)(?: [\w'’-]+){0,3} (?:date|day|year|month)\b(?!-)", re.I
 )
 _EXPLAIN_Q = re.compile(
     r"^\W*(?:why|how)\b|^\W*what (?:did|do|does|has|have|will|had) .+ (?:agree|agreed|say|said|announce|decide|plan|"
@@ -186,16 +188,16 @@ class Constraint:
         match self.kind:
             case "year":
                 years = years_in(text)
-                return "meets" if self.value in years else "violates" if years else "silent"
+                return "meets" if years & set(self.value.split(",")) else "violates" if years else "silent"
             case "date":
                 dates = full_dates(text)
                 return "meets" if self.value in dates else "violates" if dates else "silent"
             case "quarter":
                 quarters = quarters_in(text)
-                return "meets" if self.value in quarters else "violates" if quarters else "silent"
+                return "meets" if quarters & set(self.value.split(",")) else "violates" if quarters else "silent"
             case "month":
                 months = months_in(text)
-                return "meets" if self.value in months else "violates" if months else "silent"
+                return "meets" if months & set(self.value.split(",")) else "violates" if months else "silent"
             case "number":
                 return _number_verdict(self, text)
             case "qualifier":
@@ -203,11 +205,11 @@ class Constraint:
 
     def dated(self, date: int | None) -> Verdict:
         """What a document's own date says, when its text says nothing: a 2021 article meets "2021"."""
-        if date and self.kind == "year" and str(date // 10000) == self.value:
+        if date and self.kind == "year" and str(date // 10000) in self.value.split(","):
             return "meets"
         if date and self.kind == "date" and _iso(date) == self.value:
             return "meets"
-        if date and self.kind == "month" and f"{date // 100 % 100:02d}" == self.value:
+        if date and self.kind == "month" and f"{date // 100 % 100:02d}" in self.value.split(","):
             return "meets"
         return "silent"
 
@@ -312,9 +314,9 @@ class Analysis:
             text = next(t for t in layers if c.verdict(t) == "violates")
             match c.kind:
                 case "year":
-                    found.extend(sorted(years_in(text) - {c.value}))
+                    found.extend(sorted(years_in(text) - set(c.value.split(","))))
                 case "quarter":
-                    found.extend(f"Q{q}" for q in sorted(quarters_in(text) - {c.value}))
+                    found.extend(f"Q{q}" for q in sorted(quarters_in(text) - set(c.value.split(","))))
                 case "date":
                     found.extend(sorted(full_dates(text) - {c.value}))
                 case "number":
@@ -449,6 +451,8 @@ def answer_kind(question: str) -> AnswerKind:
         return "comparison"
     if _TIMELINE.search(q):
         return "timeline"
+    if len(years_in(q)) > 1 and re.match(r"^\W*(?:who|which|what)\b", q, re.I):
+        return "list"  # "Who won in 2018, 2019 and 2021?": one answer a year
     if _DATE_Q.search(q):
         return "date"
     if _NUMBER_Q.search(" ".join(q.split()[:5])):
@@ -466,12 +470,12 @@ def answer_kind(question: str) -> AnswerKind:
         words = re.findall(r"[\w'’-]+", m.group(1).lower())
         if re.match(r"^(?:\d+|two|three|four|five|six|seven|eight|nine|ten|other|several|all)$", words[0]):
             return "list"
-        for word in words:
+        for word in words:  # the first noun decides: "Which Chinese officials met the Minister…" is a list
             for kind, nouns in (("number", _NUMBER_NOUNS), ("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS)):
                 if word in nouns:
                     return kind  # type: ignore[return-value]
-        if any(w.endswith("s") and len(w) > 3 and not _NOT_PLURAL.search(w) for w in words[:4]):
-            return "list"
+            if word.endswith("s") and len(word) > 3 and not _NOT_PLURAL.search(word):
+                return "list"
     return "thing"
 
 
@@ -485,18 +489,21 @@ def constraints(question: str) -> list[Constraint]:
     for m in FULL_DATE.finditer(question):
         found.append(Constraint("date", m.group(0), _date_value(m)))
         taken.append(m.span())
-    for m in _YEAR.finditer(question):
-        if free(m) and m.group(1) not in {c.value for c in found if c.kind == "year"}:
-            found.append(Constraint("year", m.group(0), m.group(1)))
-            taken.append(m.span())
-    for m in _MONTH_NAME.finditer(question):
-        if free(m) and question[: m.start()].strip():  # "May I ask…" opens no month
-            found.append(Constraint("month", m.group(0), f"{_MONTHS.index(m.group(0).lower()) + 1:02d}"))
-            taken.append(m.span())
-    for m in _QUARTER.finditer(question):
-        if free(m):
-            found.append(Constraint("quarter", m.group(0), _quarter_value(m)))
-            taken.append(m.span())
+    years = [m for m in _YEAR.finditer(question) if free(m)]
+    if years:  # several years ("in 2018, 2019 and 2021") ask for any of them
+        found.append(Constraint("year", ", ".join(m.group(0) for m in years), _joined(m.group(1) for m in years)))
+        taken.extend(m.span() for m in years)
+    months = [m for m in _MONTH_NAME.finditer(question) if free(m) and question[: m.start()].strip()]
+    if months:  # "May I ask…" opens no month; several months ask for any of them
+        numbers = (f"{_MONTHS.index(m.group(0).lower()) + 1:02d}" for m in months)
+        found.append(Constraint("month", ", ".join(m.group(0) for m in months), _joined(numbers)))
+        taken.extend(m.span() for m in months)
+    quarters = [m for m in _QUARTER.finditer(question) if free(m)]
+    if quarters:
+        found.append(
+            Constraint("quarter", ", ".join(m.group(0) for m in quarters), _joined(map(_quarter_value, quarters)))
+        )
+        taken.extend(m.span() for m in quarters)
     for m in _ORDINAL.finditer(question):
         if free(m):
             found.append(Constraint("number", m.group(0), m.group(1), head=(m.group(2) or "").lower()))
@@ -510,7 +517,8 @@ def constraints(question: str) -> list[Constraint]:
         for value, rx in values.items():
             if value in _NARROWING:
                 continue
-            if hit := rx.search(question):
+            hit = next((m for m in rx.finditer(question) if not _PRONOUN.fullmatch(m.group(0))), None)
+            if hit:  # a pronoun in a question refers to someone; it asks for no category
                 found.append(Constraint("qualifier", hit.group(0), value, group=group))
     return sorted(found, key=lambda c: question.lower().find(c.text.lower()))
 
@@ -518,16 +526,22 @@ def constraints(question: str) -> list[Constraint]:
 # -- what passages state -----------------------------------------------------------
 
 
+def _joined(values: Iterable[str]) -> str:
+    return ",".join(dict.fromkeys(values))
+
+
 def years_in(text: str) -> set[str]:
     """Years a text names; a season "2020-21" names both.
 
     >>> sorted(years_in("In the 2020-21 season, after 1998, $2019 and 3,2019 don't count"))
     ['1998', '2020', '2021']
+    >>> sorted(years_in("on 2025-02-05"))
+    ['2025']
     """
     out: set[str] = set()
     for m in _YEAR.finditer(text):
         out.add(m.group(1))
-        if m.group(2):
+        if m.group(2) and int(m.group(2)) == (int(m.group(1)[2:]) + 1) % 100:  # "2020-21", not "2025-02"
             out.add(m.group(1)[:2] + m.group(2))
     return out
 

@@ -332,13 +332,19 @@ def evaluate(
     baseline: Annotated[Path | None, typer.Option(help="An earlier report.json to compare with.")] = None,
     pipeline: Annotated[str, typer.Option(help="ours | extractive | baseline (textbook llama-index).")] = "ours",
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    corpus: Annotated[
+        Path | None, typer.Option(help="A folder of articles to index afresh (in a temporary data directory).")
+    ] = None,
+    thresholds: Annotated[
+        Path | None, typer.Option(help="Quality gates (YAML); default evals/thresholds.yaml, the seeds' gates.")
+    ] = None,
 ) -> None:
     """Score answers, citations, refusals and retrieval on a question set; non-zero exit under thresholds."""
     from evals.runner import main as run_eval
 
     settings = load_settings()
     try:
-        code = run_eval(settings, questions, k, out_dir, baseline, pipeline, limit)
+        code = run_eval(settings, questions, k, out_dir, baseline, pipeline, limit, corpus, thresholds)
     except RagError as exc:
         raise fail(exc) from exc
     raise typer.Exit(code)
