@@ -23,7 +23,7 @@ from dataclasses import replace
 from rag.dates import format_date
 from rag.errors import GeneratorError
 from rag.evidence import Evidence, Passage, select_evidence
-from rag.forms import FACT, FORMS, form_of, in_date_order
+from rag.forms import FACT, FACT_INSTRUCTION, Form, date_label, form_of, in_date_order
 from rag.grounding import (
     Placed,
     find_conflicts,
@@ -35,7 +35,7 @@ from rag.grounding import (
     split_answer,
 )
 from rag.llm import Generator
-from rag.question import analyze
+from rag.question import analyze, proper_names
 from rag.retrieve import HybridRetriever
 from rag.rewrite import standalone_question
 from rag.settings import Settings
@@ -76,7 +76,7 @@ def question_months(question: str) -> SearchFilters | None:
 
 
 def build_prompt(
-    question: str, passages: Sequence[Passage], with_dates: bool, instruction: str = FACT.instruction
+    question: str, passages: Sequence[Passage], with_dates: bool, instruction: str = FACT_INSTRUCTION
 ) -> list[Message]:
     """The fixed system prompt (a prefix llama.cpp reuses), then the sources, the question and
     the answer form's instruction."""
@@ -205,11 +205,17 @@ class AnswerPipeline:
             yield finish(self._refusal(question, standalone, evidence, timings))
             return
 
+        if form.composed:  # from the articles' own sentences: no model, so it is there at once
+            answer = self._composed(question, standalone, evidence, timings, form)
+            timings.first_token_s = time.perf_counter() - started
+            yield answer.answer
+            yield finish(answer)
+            return
+
         text: str | None = None
         if self.generator is not None:
-            with_dates = form.dated or bool(_TIME_WORDS.search(standalone))
-            messages = build_prompt(standalone, evidence.passages, with_dates, form.instruction)
-            max_tokens = form.max_tokens or self.settings.llm_max_tokens
+            messages = build_prompt(standalone, evidence.passages, bool(_TIME_WORDS.search(standalone)))
+            max_tokens = self.settings.llm_max_tokens
             gen_started = time.perf_counter()
             parts: list[str] = []
             try:
@@ -267,7 +273,27 @@ class AnswerPipeline:
         analysis = evidence.analysis or analyze(standalone)
         best = next((p for p in evidence.passages if analysis.offers(p.text)), evidence.passages[0])
         placed: list[Placed] = [(s, [best.n], 1.0) for s in split_answer(best.text)[:2]]
-        return self._compose(question, standalone, placed, evidence, timings, model="extractive")
+        return self._compose(question, standalone, placed, evidence, timings, model="extractive", verbatim=True)
+
+    def _composed(self, question: str, standalone: str, evidence: Evidence, timings: Timings, form: Form) -> Answer:
+        """A list, an explanation, a timeline or a comparison: the best evidence passages of the
+        relevant articles, quoted, each cited."""
+        chosen = sorted(evidence.passages, key=lambda p: -p.score)[: form.items]
+        analysis = evidence.analysis or analyze(standalone)
+        said = [f"{p.title} {p.text}" for p in evidence.passages]
+        missing = analysis.names_missing(" ".join(said)) + [
+            n for n in sorted(key_names(standalone)) if not any(n in _words(text) for text in said)
+        ]
+        if missing:  # the passages do not speak of what the question names
+            refusal = self._refusal(question, standalone, evidence, timings)
+            refusal.notes.append(f"no passage names {', '.join(dict.fromkeys(missing))}, which the question names")
+            return refusal
+        placed: list[Placed] = [
+            (" ".join(sentence.split()), [p.n], 1.0) for p in chosen for sentence in split_answer(p.text)
+        ]
+        answer = self._compose(question, standalone, placed, evidence, timings, model="extractive", verbatim=True)
+        answer.notes.append(f"{form.name}: composed from {len(chosen)} passage(s) of the articles, each quoted")
+        return answer
 
     def _compose(
         self,
@@ -277,11 +303,15 @@ class AnswerPipeline:
         evidence: Evidence,
         timings: Timings,
         model: str | None = None,
+        verbatim: bool = False,
     ) -> Answer:
+        """The answer text from placed sentences: markers numbered in order of use, a model's
+        sentences put in their sources' words (figures, dates, initials; `verbatim` ones are
+        quotes already), a timeline in date order, conflicting sources called out."""
         by_n = {p.n: p for p in evidence.passages}
         analysis = evidence.analysis or analyze(standalone)
         form = form_of(analysis)
-        if form is FORMS["timeline"]:
+        if form.dated:
             placed = [placed[i] for i in in_date_order([(s, by_n[m[0]].date) for s, m, _ in placed])]
         numbering: dict[int, int] = {}
         sentences = []
@@ -290,9 +320,13 @@ class AnswerPipeline:
                 numbering.setdefault(n, len(numbering) + 1)
             tail = "".join(f"[{numbering[n]}]" for n in markers)
             cited = [by_n[n] for n in markers]
-            quoted = quote_names(quote_dates(quote_figures(sentence, cited), cited), " ".join(p.text for p in cited))
-            sentences.append(with_marker(quoted, tail))
-        notes = []
+            quoted = sentence
+            if not verbatim:
+                source = " ".join(p.text for p in cited)
+                quoted = quote_names(quote_dates(quote_figures(sentence, cited), cited), source)
+            label = f"{date_label(sentence, cited[0].date)}: " if form.dated else ""
+            sentences.append(label + with_marker(quoted, tail))
+        notes: list[str] = []
         # Items of a list or a timeline differ by design; only one fact can be contradicted.
         conflicts = find_conflicts(placed, evidence.passages, analysis) if form is FACT else []
         for d in conflicts:
@@ -342,6 +376,21 @@ class AnswerPipeline:
             model=self.model_name,
             timings=timings,
         )
+
+
+def key_names(question: str) -> set[str]:
+    """The question's proper names past its first word, lower-cased, months and days aside:
+    "What did Wang Yi say about India in May?" -> {"wang", "yi", "india"}."""
+    names = proper_names(question.split(" ", 1)[1] if " " in question else "")
+    return {_POSSESSIVE.sub("", n) for n in names if n not in _CALENDAR}
+
+
+def _words(text: str) -> set[str]:
+    return {_POSSESSIVE.sub("", w) for w in re.findall(r"[\w’'-]+", text.lower())}
+
+
+_POSSESSIVE = re.compile(r"['’]s?$")
+_CALENDAR = frozenset(_MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 
 def _citation(n: int, p: Passage) -> Citation:

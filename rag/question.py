@@ -290,8 +290,17 @@ class Analysis:
         return tuple(g for g in _QUALIFIERS if g not in asked and set(_QUALIFIERS[g]) & _NARROWING)
 
     def verdicts(self, layers: Sequence[str], date: int | None = None, near: int = 1) -> list[Verdict]:
-        """Each constraint's verdict on a sentence in its context (see `Constraint.in_context`)."""
-        return [c.in_context(layers, date, near) for c in self.constraints]
+        """Each constraint's verdict on a sentence in its context (see `Constraint.in_context`).
+        A question about two events ("both in July 2021 and in the later bombing") holds neither
+        to its month, quarter or qualifier."""
+        return [
+            "silent" if self.two_events and not c.required else c.in_context(layers, date, near)
+            for c in self.constraints
+        ]
+
+    @cached_property
+    def two_events(self) -> bool:
+        return bool(re.search(r"\bboth\b.+\band\b", self.question, re.IGNORECASE))
 
     def verdict(self, layers: Sequence[str], date: int | None = None, near: int = 1) -> Verdict:
         """violates if any constraint is violated, the nearest text (`layers[0]`, the sentence)

@@ -8,7 +8,8 @@ then "Who was runner-up?"). Then the question itself:
   question, else earlier turns: a whole name, never a title ("Minister of Political and
   Legal Affairs Chen Mingguo" names "Chen Mingguo");
 - "it", "they", "that meeting", "the ministry"… -> the last standalone question rides along
-  in brackets, since which thing is meant is safer carried whole than guessed;
+  in brackets, since which thing is meant is safer carried whole than guessed; "there" ->
+  the last place the last answer names;
 - ellipsis: "And in 2021?" takes the last standalone question with the new year (month,
   number) in place of the old; "What about the men's?" swaps the qualifier; "What else?"
   asks the last question again, other than what the last answer gave ("Who else…" likewise).
@@ -41,6 +42,7 @@ _THING = re.compile(
     re.IGNORECASE,
 )
 _ELLIPSIS = re.compile(r"^\W*(?:and|what about|how about|and what about|same for|also)\b", re.IGNORECASE)
+_THERE = re.compile(r"\bthere\b(?!\s+(?:is|are|was|were|be|been|has|have|had)\b)", re.IGNORECASE)
 _ELSE = re.compile(r"\b(?:else|besides)\b", re.IGNORECASE)
 _WH = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.IGNORECASE)
 _AND_WH = re.compile(r"^\W*(?:and|also|so)\s+(who|whom|whose|what|when|where|which|why|how)\b", re.IGNORECASE)
@@ -108,11 +110,21 @@ def _resolve(question: str, earlier: Sequence[tuple[str, str]]) -> str:
     if _ELLIPSIS.match(question) and not _WH.search(question) and len(question.split()) <= 6:
         return _fill_ellipsis(question, last_question, last_answer)
     if _ELSE.search(question):
-        given = person_names(last_answer) or _answer_words(last_answer)
-        if len(question.split()) <= 3:  # "What else?": the last question again
-            question = last_question
+        # "Who else represented the ministry?" continues the turn that asked about representing,
+        # however far back; "What else?" the last one.
+        asked = set(_content(question))
+        turn = max(reversed(earlier), key=lambda qa: len(asked & set(_content(qa[0])))) if asked else earlier[-1]
+        given = person_names(turn[1]) or _answer_words(turn[1])
+        if len(question.split()) <= 3:
+            question = turn[0]
         besides = f", other than {' and '.join(given)}?" if given else "?"
         question = question.rstrip(" ?") + besides
+        last_question = turn[0]
+    if _THERE.search(question):
+        place = _last_place(last_answer)
+        if place:
+            motion = re.search(r"\b(?:visit|go|travel|fly|come|return|move|to)\s+there\b", question, re.I)
+            return _THERE.sub(place if motion else f"in {place}", question, 1)
     if _PERSON.search(question) or _POSSESSIVE.search(question):
         asked = {w.lower() for w in re.findall(r"\w+", question)}
         candidates = [
@@ -126,8 +138,26 @@ def _resolve(question: str, earlier: Sequence[tuple[str, str]]) -> str:
             q = _PERSON.sub(who, question, count=1)
             return _POSSESSIVE.sub(f"{who}'s", q, count=1) if q == question else q
     if _THING.search(question) or _topicless(question):
-        return f"{question} ({last_question})"
+        return f"{question} ({last_question.replace('(', '').replace(')', '')})"
     return question
+
+
+def _content(text: str) -> list[str]:
+    """Content words of a question, crudely stemmed: "represented" and "represent" agree."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return [w[:6] for w in words if w not in _TITLE_WORDS and w not in _STOP and len(w) > 3 and w != "else"]
+
+
+def _last_place(answer: str) -> str | None:
+    """The last name an answer gives that is not a person's: where "there" points.
+
+    >>> _last_place("Chen Mingguo invited Naqvi to visit Xinjiang [1].")
+    'Xinjiang'
+    """
+    people = " ".join(person_names(answer))
+    names = [m.group(0) for m in _NAME_RUN.finditer(_MARKER.sub("", answer)) if m.start() > 0]
+    places = [n for n in names if n not in people and n.lower() not in _TITLE_WORDS]
+    return places[-1] if places else None
 
 
 def _topicless(question: str) -> bool:
