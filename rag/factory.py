@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.answer import AnswerPipeline
-from rag.embed import Embedder, SentenceTransformerEmbedder
+from rag.embed import Embedder, make_embedder
 from rag.llm import Generator, make_generator
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
@@ -26,7 +26,7 @@ def build_components(settings: Settings, embedder: Embedder | None = None) -> Co
     """Cheap: nothing heavy loads until first use (the embedder warms up lazily)."""
     store = ChromaStore(settings)
     sparse = SparseIndex(settings.bm25_dir)
-    embedder = embedder or SentenceTransformerEmbedder(settings.embed_model_path, settings.embed_batch_size)
+    embedder = embedder or make_embedder(settings)
     return Components(settings, store, sparse, embedder, HybridRetriever(settings, store, sparse, embedder))
 
 

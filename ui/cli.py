@@ -39,7 +39,7 @@ def fail(exc: RagError) -> typer.Exit:
     return typer.Exit(exit_code(exc))
 
 
-def ingest_with_progress(settings: Settings, paths: list[Path], prune: bool, quiet: bool) -> Any:
+def ingest_with_progress(settings: Settings, paths: list[Path], prune: bool, quiet: bool, reembed: bool = False) -> Any:
     from ingest.pipeline import Ingestor
     from rag.factory import build_components
 
@@ -61,21 +61,30 @@ def ingest_with_progress(settings: Settings, paths: list[Path], prune: bool, qui
             if not err.is_terminal and total:  # logs get a line per batch instead of a bar
                 err.print(f"embedded {done}/{total} chunks", highlight=False)
 
-        return ingestor.ingest(paths, prune=prune, progress=progress)
+        return ingestor.ingest(paths, prune=prune, progress=progress, reembed=reembed)
 
 
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .md, .html), read recursively.")],
     prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
+    reembed: Annotated[
+        bool, typer.Option(help="Embed every stored chunk again (done anyway when another embedder wrote them).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Clean, chunk, embed and store articles; unchanged files cost nothing."""
     settings = load_settings()
     try:
-        report = ingest_with_progress(settings, paths, prune, quiet=as_json)
+        report = ingest_with_progress(settings, paths, prune, quiet=as_json, reembed=reembed)
     except RagError as exc:
         raise fail(exc) from exc
+    if report.chunks_reembedded:
+        err.print(
+            f"[yellow]re-embedded[/] {report.chunks_reembedded} stored chunks with {settings.embed_backend} "
+            f"(the index had been written by {report.reembedded_from})",
+            highlight=False,
+        )
     for s in report.skipped:
         err.print(f"[yellow]skipped[/] {s.path}: {s.reason}")
     summary = {
@@ -87,6 +96,7 @@ def ingest(
         "chunks": report.chunks,
         "chunks_embedded": report.chunks_embedded,
         "chunks_removed": report.chunks_removed,
+        "chunks_reembedded": report.chunks_reembedded,
         "seconds": round(report.seconds, 3),
         "chunks_per_s": round(report.chunks_per_s, 1),
     }
@@ -100,7 +110,7 @@ def ingest(
             f"{report.chunks_removed} removed\n"
             f"time: {report.seconds:.2f} s ({report.chunks_per_s:.1f} chunks/s)"
         )
-    if not report.ingested_any:
+    if not report.ingested_any and not report.chunks_reembedded:
         raise typer.Exit(1)
 
 
@@ -199,7 +209,9 @@ def open_pipeline(settings: Settings) -> Any:
     from ingest.seed import open_seeded_pipeline
 
     _, pipeline, seeded = open_seeded_pipeline(settings)
-    if seeded is not None:
+    if seeded is not None and seeded.chunks_reembedded:
+        err.print(f"[dim]re-embedded {seeded.chunks_reembedded} chunks written by {seeded.reembedded_from}[/]")
+    elif seeded is not None:
         err.print(f"[dim]index was empty: ingested {len(seeded.added)} seed documents[/]")
     return pipeline
 

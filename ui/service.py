@@ -26,7 +26,7 @@ import anyio
 from fastapi import Depends, Request
 
 from ingest.pipeline import Ingestor
-from ingest.seed import ensure_seeded, ingestor_for
+from ingest.seed import ensure_embedded, ensure_seeded, ingestor_for
 from rag.answer import AnswerPipeline
 from rag.errors import RagError
 from rag.factory import Components, build_components, build_pipeline
@@ -174,6 +174,15 @@ class Service:
             report = ensure_seeded(components)
             if report is not None:
                 log.info("seeded the index: %d documents, %d chunks", len(report.added), report.chunks)
+            self._stage = f"checking that the index was embedded with {components.embedder.name}"
+            report = ensure_embedded(components)
+            if report is not None:
+                log.warning(
+                    "re-embedded %d chunks written by %s with %s",
+                    report.chunks_reembedded,
+                    report.reembedded_from,
+                    components.embedder.name,
+                )
             components.retriever.sync()
             self._seeded = True
             if self._pipeline is None:
