@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answer import AnswerPipeline
@@ -11,6 +12,7 @@ from rag.retrieve import HybridRetriever
 from rag.settings import Settings
 from rag.sparse import SparseIndex
 from rag.store import ChromaStore
+from rag.types import AnswerObserver
 
 
 @dataclass
@@ -31,13 +33,27 @@ def build_components(settings: Settings, embedder: Embedder | None = None) -> Co
 
 
 def build_pipeline(
-    components: Components, generator: Generator | None = None, *, load_model: bool = True
+    components: Components,
+    generator: Generator | None = None,
+    *,
+    load_model: bool = True,
+    cache: bool = False,
+    observers: Sequence[AnswerObserver] = (),
 ) -> AnswerPipeline:
     """The answer pipeline on `components`; the model from settings unless `generator` is given.
 
     With `load_model` False (or backend "extractive") there is no generator and
-    answers are extractive.
+    answers are extractive. With `cache` (and RAG_ANSWER_CACHE above 0) answers
+    go through the answer cache in RAG_HOME, and `observers` see every answer:
+    what a server wants; an eval or a benchmark wants every answer computed.
     """
+    settings = components.settings
     if generator is None and load_model:
-        generator = make_generator(components.settings)
-    return AnswerPipeline(components.settings, components.retriever, generator)
+        generator = make_generator(settings)
+    if not (cache and settings.answer_cache) and not observers:
+        return AnswerPipeline(settings, components.retriever, generator)
+    from rag.cache import AnswerCache, CachedPipeline
+    from rag.db import Database
+
+    store = AnswerCache(Database.open(settings), settings.answer_cache) if cache and settings.answer_cache else None
+    return CachedPipeline(settings, components.retriever, generator, store, observers)

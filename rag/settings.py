@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     answer_queue: int = Field(8, ge=1, description="Answers waiting for the model beyond this get 429.")
     max_question_chars: int = Field(2000, ge=10)
+    answer_cache: int = Field(
+        10_000, ge=0, description="Answers kept in the answer cache (RAG_HOME/rag.db) for repeated questions; 0 = off."
+    )
+    workers: int = Field(1, ge=1, le=64, description="API worker processes `rag serve` starts.")
 
     @field_validator("home", "model_dir", "seeds_dir", mode="after")
     @classmethod
