@@ -288,12 +288,48 @@ def chat() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default RAG_HOST, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default RAG_PORT, 8000).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="API worker processes (default RAG_WORKERS, 1); more start a Chroma and a model server."),
+    ] = None,
 ) -> None:
-    """Serve the chat UI, the HTTP API and the document pages in one process."""
+    """Serve the chat UI, the HTTP API and the document pages (one process, or N workers)."""
     from ui.server import serve as run_server
 
     settings = load_settings()
-    run_server(settings, host or settings.host, port or settings.port)
+    if workers is not None and workers < 1:
+        raise fail(BadInput(f"--workers must be at least 1, not {workers}"))
+    try:
+        run_server(settings, host or settings.host, port or settings.port, workers)
+    except RagError as exc:
+        raise fail(exc) from exc
+
+
+@app.command("model-server")
+def model_server(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8080,
+) -> None:
+    """Serve the language model alone, OpenAI-compatible (POST /v1/chat/completions), for
+    RAG_LLM_BACKEND=openai RAG_LLM_URL=http://HOST:PORT/v1 on one or more API processes."""
+    import signal
+    import threading
+
+    from rag.llm import start_llama_server
+    from rag.model_files import ensure_model
+
+    settings = load_settings()
+    try:
+        server = start_llama_server(settings, ensure_model(settings), host, port)
+    except RagError as exc:
+        raise fail(exc) from exc
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print(f"newsrag model server: {server.listening_address}/v1 (threads {settings.llm_threads})", flush=True)
+    while not stop.wait(1.0):  # a timed wait lets the signal handlers run promptly
+        pass
+    del server  # dropping it stops llama.cpp's threads and frees the model
 
 
 @app.command("eval")
