@@ -370,9 +370,19 @@ def bench(
     ),
     limit: Annotated[int, typer.Option(help="Questions answered per pipeline (0 = all).")] = 20,
     baseline: Annotated[bool, typer.Option(help="Also time the textbook llama-index pipeline.")] = True,
-    parts: Annotated[str, typer.Option(help="Which parts: ingest,retrieval,answers.")] = "answers,ingest,retrieval",
+    parts: Annotated[
+        str, typer.Option(help="Which parts: answers,ingest,retrieval,embedders,ingest-process,load.")
+    ] = "answers,ingest,retrieval,embedders,ingest-process,load",
+    sets: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="NAME=CORPUS_DIR:QUESTIONS.jsonl for the embedder comparison (default: the seeds)."),
+    ] = None,
+    ingest_dir: Annotated[
+        list[Path] | None, typer.Option(help="Folders for `rag ingest` against a bare embedder (ingest-process).")
+    ] = None,
 ) -> None:
     """Measure ingest, retrieval at scale and answer latency, beside the textbook pipeline."""
+    from bench.embedders import parse_set
     from bench.run import main as run_bench
     from bench.run import render
 
@@ -387,6 +397,8 @@ def bench(
             limit=limit or None,
             baseline=baseline,
             parts=[p.strip() for p in parts.split(",")],
+            sets=[parse_set(s) for s in sets or []],
+            ingest_dirs=ingest_dir or [],
         )
     except (RagError, ValueError) as exc:
         raise fail(exc if isinstance(exc, RagError) else BadInput(str(exc))) from exc
