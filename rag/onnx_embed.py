@@ -74,6 +74,9 @@ class OnnxEmbedder:
             options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
+            # Idle pool threads sleep instead of spinning: on a small machine shared with the model,
+            # request threads and the load, spinning only burns the cores the others need.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             session = onnxruntime.InferenceSession(
                 str(self.onnx_path), sess_options=options, providers=["CPUExecutionProvider"]
             )
