@@ -42,7 +42,7 @@ from evals.scoring import first_relevant_rank, judge
 from ingest.chunk import chunk_id
 from ingest.pipeline import Ingestor, content_hash
 from ingest.seed import ensure_seeded, open_seeded_pipeline
-from rag.embed import Embedder, make_embedder
+from rag.embed import Embedder, make_embedder, passage_text
 from rag.factory import build_components, build_pipeline
 from rag.settings import Settings
 from rag.sparse import fingerprint
@@ -74,7 +74,7 @@ def bench_ingest(base: Settings, embedder: Embedder, articles: int, workdir: Pat
     ingestor = Ingestor(settings, c.store, c.sparse, c.embedder)
     first = ingestor.ingest([corpus])
     again = ingestor.ingest([corpus])
-    texts = [f"{ch.title}\n{ch.text}" if ch.title else ch.text for ch in c.store.iter_chunks()]
+    texts = [passage_text(ch.title, ch.text) for ch in c.store.iter_chunks()]
     started = time.perf_counter()
     embedder.embed(texts)
     raw_s = time.perf_counter() - started
@@ -152,7 +152,7 @@ def bench_retrieval(
             new, docs = _distractor_chunks(next_doc, need)
             next_doc = int(new[-1].doc_id.split("_")[1]) + 1
             real = max(0, min(len(new), real_cap - len(pool)))
-            vectors = embedder.embed([f"{ch.title}\n{ch.text}" for ch in new[:real]]) if real else []
+            vectors = embedder.embed([passage_text(ch.title, ch.text) for ch in new[:real]]) if real else []
             pool.extend(vectors)
             for _ in range(len(new) - real):
                 v = np.asarray(pool[int(rng.integers(len(pool)))]) + rng.normal(0, 0.02, len(pool[0]))

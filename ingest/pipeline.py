@@ -30,7 +30,7 @@ from pathlib import Path
 from ingest.chunk import chunk_document
 from ingest.clean import clean_html, clean_text
 from ingest.loader import Skipped, SourceText, discover, read_source, source_from_bytes
-from rag.embed import Embedder
+from rag.embed import Embedder, index_id, passage_text
 from rag.errors import BadInput, ConfigError
 from rag.locks import corpus_lock
 from rag.settings import Settings
@@ -115,7 +115,7 @@ class Ingestor:
 
     def _embedder_current(self) -> bool:
         recorded = self.store.index_info().embedder
-        return recorded == self.embedder.name or (recorded is None and self.store.count() == 0)
+        return recorded == index_id(self.embedder) or (recorded is None and self.store.count() == 0)
 
     def ingest_bytes(self, filename: str, raw: bytes, upload_dir: Path) -> tuple[Document, IngestReport]:
         """Ingest one uploaded file, keeping a copy under `upload_dir` so prune and re-ingest see it."""
@@ -322,11 +322,11 @@ class Ingestor:
         """Make every stored vector this embedder's: record it on an empty store, re-embed
         a store another embedder wrote (or every chunk, with `force`)."""
         recorded = self.store.index_info().embedder
-        if recorded == self.embedder.name and not force:
+        if recorded == index_id(self.embedder) and not force:
             return
         total = self.store.count()
         if total == 0:
-            self.store.set_embedder(self.embedder.name)
+            self.store.set_embedder(index_id(self.embedder))
             return
         self.store.set_embedder(None)  # a run killed from here on leaves a record that forces a redo
         report.reembedded_from = recorded or "an unrecorded embedder"
@@ -346,7 +346,7 @@ class Ingestor:
         if progress:
             progress(done, total)
         report.chunks_reembedded = done
-        self.store.set_embedder(self.embedder.name)
+        self.store.set_embedder(index_id(self.embedder))
 
     def _reembed_batch(self, chunks: list[Chunk], stored_dim: int | None) -> int:
         if not chunks:
@@ -362,5 +362,4 @@ class Ingestor:
 
 
 def _embedding_text(chunk: Chunk) -> str:
-    """The title gives each passage the context of its article ("he" -> who, "the meeting" -> which)."""
-    return f"{chunk.title}\n{chunk.text}" if chunk.title else chunk.text
+    return passage_text(chunk.title, chunk.text)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 Vector = list[float]
+PASSAGE_RECIPE = "title-unless-present"  # how `passage_text` builds what is embedded; part of `index_id`
 
 
 class Embedder(Protocol):
@@ -34,6 +35,25 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> list[Vector]:
         """Embed `texts`; `progress(n)` is called after each batch with its size."""
         ...
+
+
+def passage_text(title: str, text: str) -> str:
+    """What is embedded for a passage: its text, after its article's title when the text does not
+    hold the title already (a title gives a later passage its context: "he" -> who; repeating it
+    in the passage that starts with it only costs tokens).
+
+    >>> passage_text("Talks resume", "He said so.")
+    'Talks resume\nHe said so.'
+    >>> passage_text("Talks resume in…", "Talks resume in Islamabad today.")
+    'Talks resume in Islamabad today.'
+    """
+    core = title.rstrip("…").strip()
+    return f"{title}\n{text}" if core and core not in text else text
+
+
+def index_id(embedder: Embedder) -> str:
+    """What the store records of the embedding that wrote it: the embedder and the passage recipe."""
+    return f"{embedder.name}; passages {PASSAGE_RECIPE}"
 
 
 def packaged_model_path() -> Path:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embed import Embedder
+from rag.embed import Embedder, index_id
 from rag.errors import BadInput, ConfigError
 from rag.locks import corpus_lock
 from rag.settings import Settings
@@ -67,7 +67,8 @@ class HybridRetriever:
 
     def check_embedder(self, recorded: str | None) -> None:
         """Refuse to embed queries with another model than the one that wrote the index."""
-        if recorded == self.embedder.name or (recorded is None and self.store.count() == 0):
+        current = index_id(self.embedder)
+        if recorded == current or (recorded is None and self.store.count() == 0):
             return
         if recorded == "":
             raise ConfigError(
@@ -76,8 +77,8 @@ class HybridRetriever:
             )
         wrote = recorded or "an embedder this version does not record (an older index)"
         raise ConfigError(
-            f"the index under {self.settings.home} was embedded with {wrote}, but queries are embedded with "
-            f"{self.embedder.name}; mixing them would rank passages wrongly. Re-embed it with "
+            f"the index under {self.settings.home} was embedded with {wrote}, but this version embeds with "
+            f"{current}; mixing them would rank passages wrongly. Re-embed it with "
             "`rag ingest --reembed <your folders>` (or restart `rag serve`, which re-embeds), or set "
             "RAG_EMBED_BACKEND back to the one that wrote it"
         )

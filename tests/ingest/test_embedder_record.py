@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import Ingestor
+from rag.embed import index_id, passage_text
 from rag.errors import ConfigError
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
@@ -41,7 +42,7 @@ def test_the_first_ingest_records_its_embedder(tmp_path: Path) -> None:
     store, ingestor, retriever = parts(tmp_path, a)
     assert store.index_info().embedder is None
     ingestor.ingest([SEEDS])
-    assert store.index_info().embedder == a.name
+    assert store.index_info().embedder == index_id(a)
     assert retriever.search("Chen Mingguo")
 
 
@@ -53,18 +54,18 @@ def test_another_embedder_reembeds_every_chunk_before_ingesting(tmp_path: Path) 
 
     store_b, ingestor_b, retriever_b = parts(tmp_path, b)
     report = ingestor_b.ingest([SEEDS])
-    assert report.chunks_reembedded == len(before) and report.reembedded_from == a.name
+    assert report.chunks_reembedded == len(before) and report.reembedded_from == index_id(a)
     assert report.unchanged and not report.added  # the documents themselves were unchanged
     after = vectors(store_b)
     assert after.keys() == before.keys()
     assert after == {cid: [round(x, 6) for x in b.embed([t])[0]] for cid, t in texts(store_b).items()}
-    assert store_b.index_info().embedder == b.name
+    assert store_b.index_info().embedder == index_id(b)
     assert retriever_b.search("Chen Mingguo")
     assert ingestor_b.ingest([SEEDS]).chunks_reembedded == 0  # now current: nothing to redo
 
 
 def texts(store: ChromaStore) -> dict[str, str]:
-    return {c.chunk_id: f"{c.title}\n{c.text}" if c.title else c.text for c in store.iter_chunks()}
+    return {c.chunk_id: passage_text(c.title, c.text) for c in store.iter_chunks()}
 
 
 def test_a_search_with_another_embedder_is_refused_with_what_to_do(tmp_path: Path) -> None:
@@ -103,7 +104,7 @@ def test_reembed_forced_and_a_change_of_size_refused(tmp_path: Path) -> None:
     ingestor.ingest([SEEDS])
     generation = store.index_info().generation
     report = ingestor.ingest([SEEDS], reembed=True)
-    assert report.chunks_reembedded == store.count() and report.reembedded_from == a.name
+    assert report.chunks_reembedded == store.count() and report.reembedded_from == index_id(a)
     assert store.index_info().generation != generation, "re-embedded vectors must invalidate cached answers"
 
     _, bigger, _ = parts(tmp_path, WordHashEmbedder(dim=96))
