@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from rag.answer import AnswerPipeline
 from rag.embed import Embedder, make_embedder
-from rag.llm import Generator, make_generator
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
 from rag.sparse import SparseIndex
 from rag.store import ChromaStore
 from rag.types import AnswerObserver
+
+if TYPE_CHECKING:  # the answer side (and the openai client) loads only when a pipeline is built: not for ingest
+    from rag.answer import AnswerPipeline
+    from rag.llm import Generator
 
 
 @dataclass
@@ -47,6 +50,9 @@ def build_pipeline(
     go through the answer cache in RAG_HOME, and `observers` see every answer:
     what a server wants; an eval or a benchmark wants every answer computed.
     """
+    from rag.answer import AnswerPipeline
+    from rag.llm import make_generator
+
     settings = components.settings
     if generator is None and load_model:
         generator = make_generator(settings)
