@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     answer_queue: int = Field(8, ge=1, description="Answers waiting for the model beyond this get 429.")
     max_question_chars: int = Field(2000, ge=10)
+    search_concurrency: int = Field(
+        4, ge=0, le=256, description="Searches running at once per worker; more wait in arrival order (0 = no limit)."
+    )
     answer_cache: int = Field(
         10_000, ge=0, description="Answers kept in the answer cache (RAG_HOME/rag.db) for repeated questions; 0 = off."
     )

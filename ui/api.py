@@ -54,6 +54,7 @@ from rag.settings import Settings
 from rag.types import Answer, SearchFilters
 from rag.types import Message as Turn
 from ui import metrics
+from ui.limits import FifoLimit
 from ui.schemas import (
     AnswerOut,
     AnswerRequest,
@@ -371,6 +372,7 @@ def create_app(
         body = {"ready": ready, "detail": detail}
         return JSONResponse(body, status_code=200 if ready else 503, headers=headers)
 
+    app.add_middleware(FifoLimit, limit=settings.search_concurrency)
     metrics.install(app, service)  # outermost middleware: it sees every request, 413s included
     app.include_router(router, tags=["answers"])
     app.add_api_route(
