@@ -4,6 +4,9 @@ ours beside the textbook llama-index pipeline, and writes JSON + a markdown tabl
 - Ingest: the seeds plus template distractor articles through the real ingest
   (clean, chunk, embed, store, BM25), against the raw throughput of the same
   embedder on the same chunk texts; then an unchanged re-ingest.
+- HTML ingest: real news pages through the same ingest (trafilatura), against the raw
+  embedder on the same chunks, with the time spent cleaning and the stored text's F1
+  (`bench.html_ingest`).
 - Retrieval at 1k / 10k / 100k chunks: the seeds' chunks among distractor
   chunks. Up to 10k every distractor chunk is embedded for real; beyond that,
   distractor vectors are real distractor embeddings plus Gaussian noise (cosine
@@ -37,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from bench.corpus import distractor_article
+from bench.html_ingest import DEFAULT_PAGES, bench_html_ingest
 from evals.questions import EvalQuestion, load_questions
 from evals.scoring import first_relevant_rank, judge
 from ingest.chunk import chunk_id
@@ -271,6 +275,10 @@ def render(result: Row) -> str:
     if ing:
         lines += ["## Ingest", "", "| metric | value |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in ing.items()] + [""]
+    html = result.get("html_ingest")
+    if html:
+        lines += ["## HTML ingest (real news pages)", "", "| metric | value |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in html.items()] + [""]
     ret = result.get("retrieval")
     if ret:
         lines += ["## Retrieval", "", "| chunks | p50 ms | p95 ms | hit@5 | really embedded |", "|---|---|---|---|---|"]
@@ -311,7 +319,8 @@ def main(
     questions_path: Path = Path("evals/questions.jsonl"),
     limit: int | None = 20,
     baseline: bool = True,
-    parts: Sequence[str] = ("ingest", "retrieval", "answers"),
+    parts: Sequence[str] = ("ingest", "html", "retrieval", "answers"),
+    html_pages: Path = DEFAULT_PAGES,
     sets: Sequence[tuple[str, Path, Path]] = (),
     ingest_dirs: Sequence[Path] = (),
 ) -> Row:
@@ -350,6 +359,9 @@ def main(
                 save()
         if "ingest" in parts:
             result["ingest"] = bench_ingest(settings, embedder, ingest_articles, work)
+            save()
+        if "html" in parts:
+            result["html_ingest"] = bench_html_ingest(settings, embedder, html_pages, work)
             save()
         if "retrieval" in parts:
             result["retrieval"] = bench_retrieval(settings, embedder, sizes, questions, work)

@@ -23,9 +23,13 @@ RATES = (
     "citation_precision",
     "citation_recall",
     "grounded_rate",
+    "conflict_surfaced",
+    "fooled",
+    "sentence_citation_recall",
+    "sentence_citation_precision",
 )
 LATENCIES = ("latency_p50_s", "latency_p95_s")
-LOWER_IS_BETTER = frozenset({"false_refusal_rate", *LATENCIES, "errors"})
+LOWER_IS_BETTER = frozenset({"false_refusal_rate", "fooled", *LATENCIES, "errors"})
 
 
 def ratio(num: float, den: int) -> float | None:
@@ -54,6 +58,8 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, Metric]:
     supported = sum(r.grounded[0] for r in answered)
     sentences = sum(r.grounded[1] for r in answered)
     latencies = [x for r in results if (x := r.latency_s) is not None]
+    planted = [r for r in results if r.question.fake]
+    long = [r.citation_counts for r in answered if r.citation_counts[1] >= 2]  # answers of two sentences or more
     return {
         "n": len(results),
         "answerable": len(answerable),
@@ -69,19 +75,29 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, Metric]:
             sum(bool(set(r.cited_docs) & set(r.question.sources)) for r in correct_answerable), len(correct_answerable)
         ),
         "grounded_rate": ratio(supported, sentences),
+        "conflict_surfaced": ratio(sum(bool(r.surfaced) for r in planted), len(planted)),
+        "fooled": ratio(sum(bool(r.fooled) for r in planted), len(planted)),
+        "sentence_citation_recall": ratio(sum(c[0] for c in long), sum(c[1] for c in long)),
+        "sentence_citation_precision": ratio(sum(c[2] for c in long), sum(c[3] for c in long)),
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),
     }
 
 
 def per_type(results: Sequence[QuestionResult]) -> dict[str, dict[str, Metric]]:
-    """{type: {n, correct, accuracy}}, types in the order they first appear."""
-    counts: dict[str, list[int]] = {}
+    """{type: {n, correct, accuracy, latency_p50_s}}, types in the order they first appear."""
+    groups: dict[str, list[QuestionResult]] = {}
     for r in results:
-        count = counts.setdefault(r.question.type, [0, 0])
-        count[0] += 1
-        count[1] += int(r.correct)
-    return {t: {"n": n, "correct": ok, "accuracy": ratio(ok, n)} for t, (n, ok) in counts.items()}
+        groups.setdefault(r.question.type, []).append(r)
+    return {
+        t: {
+            "n": len(rs),
+            "correct": sum(r.correct for r in rs),
+            "accuracy": ratio(sum(r.correct for r in rs), len(rs)),
+            "latency_p50_s": percentile([x for r in rs if (x := r.latency_s) is not None], 50),
+        }
+        for t, rs in groups.items()
+    }
 
 
 def deltas(current: Mapping[str, object], previous: Mapping[str, object]) -> dict[str, dict[str, Metric]]:

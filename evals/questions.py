@@ -8,7 +8,9 @@ JSON Lines, one question per line (or YAML, a list of the same mappings):
 
 `answers` empty means the question is unanswerable from the corpus: the right
 outcome is a refusal, and `sources` must then be empty too. A question with
-answers must name the documents (`sources`, doc ids) that hold them.
+answers must name the documents (`sources`, doc ids) that hold them. `fake`
+(optional) lists false answers planted in the corpus: a good answer gives a true
+one and says that the sources differ; one that gives only a false one was fooled.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from rag.errors import BadInput
 from rag.types import Message, Role
 
 _REQUIRED = ("id", "question", "answers", "sources")
-_OPTIONAL = ("require_all", "type", "history")
+_OPTIONAL = ("require_all", "type", "history", "fake")
 _ROLES: tuple[Role, ...] = ("system", "user", "assistant")
 
 
@@ -41,6 +43,7 @@ class EvalQuestion:
     require_all: bool = False
     type: str = "untyped"
     history: tuple[Message, ...] = ()
+    fake: tuple[str, ...] = ()  # false answers planted in the corpus
 
     @property
     def answerable(self) -> bool:
@@ -122,7 +125,10 @@ def parse_question(record: object, where: str) -> EvalQuestion:
     if not answers and require_all:
         raise QuestionFileError(f"{where}: 'require_all' is true but 'answers' is empty")
     history = _history(record.get("history", []), where)
-    return EvalQuestion(qid, question, answers, sources, require_all, qtype, history)
+    fake = _texts(record.get("fake", []), "fake", where)
+    if fake and not answers:
+        raise QuestionFileError(f"{where}: 'fake' lists false answers, so 'answers' must give the true ones")
+    return EvalQuestion(qid, question, answers, sources, require_all, qtype, history, fake)
 
 
 def _text(value: Any, key: str, where: str) -> str:

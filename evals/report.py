@@ -61,6 +61,7 @@ def build_report(
             "timestamp": previous.get("timestamp"),
         }
         report["deltas"] = deltas(summary, previous["summary"])
+        report["baseline_per_type"] = previous.get("per_type") or {}
     report["questions"] = [r.to_json() for r in results]
     return report
 
@@ -102,9 +103,19 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     else:
         lines += ["| metric | value |", "|---|---:|"]
         lines += [f"| {key} | {_fmt(value)} |" for key, value in summary.items()]
-    lines += ["", "## Accuracy by type", "", "| type | n | correct | accuracy |", "|---|---:|---:|---:|"]
+    earlier: Mapping[str, Mapping[str, Any]] = report.get("baseline_per_type") or {}
+    lines += ["", "## Accuracy by type", ""]
+    if changes is not None:
+        lines += ["| type | n | correct | accuracy | latency p50 s | baseline |", "|---|---:|---:|---:|---:|---:|"]
+    else:
+        lines += ["| type | n | correct | accuracy | latency p50 s |", "|---|---:|---:|---:|---:|"]
     for qtype, row in report["per_type"].items():
-        lines.append(f"| {qtype} | {row['n']} | {row['correct']} | {_fmt(row['accuracy'])} |")
+        cells = (
+            f"| {qtype} | {row['n']} | {row['correct']} | {_fmt(row['accuracy'])} | {_fmt(row.get('latency_p50_s'))} |"
+        )
+        if changes is not None:
+            cells += f" {_fmt(earlier.get(qtype, {}).get('accuracy'))} |"
+        lines.append(cells)
     lines += ["", "## Thresholds", ""]
     lines += [f"- FAILED: {f}" for f in report["threshold_failures"]] or ["All thresholds met."]
     questions: list[Mapping[str, Any]] = report["questions"]

@@ -1,7 +1,10 @@
 """`rag eval`: run a question file through a pipeline, score it, write the report.
 
     main(settings, Path("evals/questions.jsonl"), k=5, out=Path("eval-out"),
-         baseline=None, pipeline="ours", limit=None) -> exit code
+         baseline=None, pipeline="ours", limit=None, corpus=None, thresholds=None) -> exit code
+
+With `corpus` (a folder of articles) the run indexes that folder afresh in a
+temporary data directory, so any corpus can be scored the way the seeds are.
 
 Pipelines: "ours" (the AnswerPipeline the API serves, with the configured
 model backend), "extractive" (the same without a model) and "baseline"
@@ -99,13 +102,28 @@ def main(
     baseline: Path | None,
     pipeline: str,
     limit: int | None,
+    corpus: Path | None = None,
+    thresholds: Path | None = None,
 ) -> int:
     err = Console(stderr=True)
     try:
-        return _main(settings, questions, k, out, baseline, pipeline, limit, err)
+        with ExitStack() as stack:
+            if corpus is not None:
+                settings = fresh_index_settings(settings, corpus, stack)
+            return _main(settings, questions, k, out, baseline, pipeline, limit, err, thresholds or THRESHOLDS_PATH)
     except RagError as exc:
         err.print(f"[red]error:[/] {exc}")
         return exit_code(exc)
+
+
+def fresh_index_settings(settings: Settings, corpus: Path, stack: ExitStack) -> Settings:
+    """Settings that index `corpus` into a new temporary data directory (removed at the end)."""
+    import tempfile
+
+    if not corpus.is_dir() or not any(corpus.iterdir()):
+        raise BadInput(f"--corpus {corpus} is not a folder of articles; give the folder that holds the corpus")
+    home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rag-eval-")))
+    return settings.model_copy(update={"home": home, "seeds_dir": corpus.resolve(), "chroma_url": None})
 
 
 def _main(
@@ -117,6 +135,7 @@ def _main(
     pipeline: str,
     limit: int | None,
     err: Console,
+    thresholds: Path,
 ) -> int:
     if pipeline not in PIPELINES:
         raise BadInput(f"unknown pipeline {pipeline!r}; choose one of {', '.join(PIPELINES)}")
@@ -125,7 +144,7 @@ def _main(
     if limit is not None and limit < 1:
         raise BadInput(f"--limit must be at least 1, not {limit}")
     qs = load_questions(questions)[:limit]
-    gates = load_thresholds(THRESHOLDS_PATH, pipeline)
+    gates = load_thresholds(thresholds, pipeline)
     previous = load_report(baseline) if baseline is not None else None
 
     with ExitStack() as stack:

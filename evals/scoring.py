@@ -21,6 +21,7 @@ from rag.grounding import SUPPORTED, split_answer, support
 from rag.types import Answer
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+_QUOTED = re.compile(r'"([^"]{8,})"')
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _NON_WORD = re.compile(r"[\W_]+")
 _PUNCT = str.maketrans(
@@ -81,8 +82,8 @@ def first_relevant_rank(retrieved: Sequence[str], sources: Sequence[str], k: int
 def grounded_sentences(answer: Answer) -> tuple[int, int]:
     """(supported, total) sentences of the answer text. A sentence is supported when
     the quotes of the citations its markers name hold enough of what it adds to the
-    standalone question (`rag.grounding.support` >= `SUPPORTED`); a sentence without
-    a marker is not."""
+    standalone question (`rag.grounding.support` >= `SUPPORTED`), or when what it
+    quotes is verbatim in them; a sentence without a marker is not."""
     quotes = {c.n: c.quote for c in answer.citations}
     supported = total = 0
     for sentence in split_answer(answer.answer):
@@ -91,9 +92,47 @@ def grounded_sentences(answer: Answer) -> tuple[int, int]:
             continue
         total += 1
         cited = [quotes[int(n)] for n in _MARKER.findall(sentence) if int(n) in quotes]
-        if cited and support(body, " ".join(cited), answer.standalone_question) >= SUPPORTED:
+        quoted = _QUOTED.findall(body)  # "another article reports "…"": a verbatim quote stands on its own
+        if cited and (
+            support(body, " ".join(cited), answer.standalone_question) >= SUPPORTED
+            or any(q in c for q in quoted for c in cited)
+        ):
             supported += 1
     return supported, total
+
+
+def sentence_citations(answer: Answer) -> tuple[int, int, int, int]:
+    """ALCE's citation recall and precision, counted per sentence of the answer:
+    (sentences their citations support, sentences, relevant citations, citations).
+
+    A sentence is supported when its cited passages together support it (`support` >=
+    `SUPPORTED`, or a verbatim quote of them). A citation of a supported sentence is
+    relevant when it supports the sentence alone or the others do not without it; every
+    citation of an unsupported sentence is irrelevant. `support` stands in for ALCE's
+    entailment model, which is not available offline."""
+    quotes = {c.n: c.quote for c in answer.citations}
+    question = answer.standalone_question
+    supported = total = relevant = cited_total = 0
+
+    def holds(body: str, texts: list[str]) -> bool:
+        quoted = _QUOTED.findall(body)
+        joined = " ".join(texts)
+        return bool(texts) and (support(body, joined, question) >= SUPPORTED or any(q in joined for q in quoted))
+
+    for sentence in split_answer(answer.answer):
+        body = _MARKER.sub("", sentence).strip()
+        if not body:
+            continue
+        total += 1
+        cited = [quotes[int(n)] for n in dict.fromkeys(_MARKER.findall(sentence)) if int(n) in quotes]
+        cited_total += len(cited)
+        if not holds(body, cited):
+            continue
+        supported += 1
+        for i, quote in enumerate(cited):
+            rest = cited[:i] + cited[i + 1 :]
+            relevant += holds(body, [quote]) or not holds(body, rest)
+    return supported, total, relevant, cited_total
 
 
 @dataclass
@@ -108,6 +147,9 @@ class QuestionResult:
     grounded: tuple[int, int] = (0, 0)
     error: str | None = None
     cited_docs: list[str] = field(default_factory=list)
+    citation_counts: tuple[int, int, int, int] = (0, 0, 0, 0)  # see `sentence_citations`
+    surfaced: bool | None = None  # with planted false answers: gave a true one and a false one
+    fooled: bool | None = None  # … gave a false one and no true one
 
     @property
     def refused(self) -> bool:
@@ -132,6 +174,8 @@ class QuestionResult:
             "grounded_sentences": list(self.grounded),
             "correct": self.correct,
             "reason": self.reason,
+            "surfaced": self.surfaced,
+            "fooled": self.fooled,
             "error": self.error,
             "latency_s": round(a.timings.total_s, 3) if a else None,
             "notes": list(a.notes) if a else [],
@@ -148,7 +192,28 @@ def score(q: EvalQuestion, answer: Answer, k: int) -> QuestionResult:
             reason += f"; cited only {sorted(set(cited))} not in sources"
     grounded = grounded_sentences(answer) if not answer.refused else (0, 0)
     rank = first_relevant_rank(answer.retrieved_doc_ids, q.sources, k) if q.answerable else None
-    return QuestionResult(q, answer, correct, reason, rank, grounded, cited_docs=cited)
+    surfaced = fooled = None
+    if q.fake:
+        says_true = not answer.refused and any(contains(answer.answer, a) for a in q.answers)
+        says_fake = not answer.refused and any(contains(answer.answer, f) for f in q.fake)
+        surfaced, fooled = says_true and says_fake, says_fake and not says_true
+        if surfaced:
+            reason += "; gave the planted false answer too"
+        elif fooled:
+            reason += "; fooled by the planted false answer"
+    counts = sentence_citations(answer) if not answer.refused else (0, 0, 0, 0)
+    return QuestionResult(
+        q,
+        answer,
+        correct,
+        reason,
+        rank,
+        grounded,
+        cited_docs=cited,
+        citation_counts=counts,
+        surfaced=surfaced,
+        fooled=fooled,
+    )
 
 
 def failed(q: EvalQuestion, exc: BaseException) -> QuestionResult:

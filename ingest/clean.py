@@ -1,4 +1,5 @@
-"""Turn a raw news page (plain text or HTML) into a `CleanDocument`: the article without the page.
+"""Turn a plain-text news page (.txt, .md, and the text of PDFs, Word files and e-mails) into a
+`CleanDocument`: the article without the page. HTML pages go through `ingest.html` instead.
 
 Scraped pages carry furniture around the article: weather and date banners, "1 min read",
 "Advertisement", follower counters, a teaser that repeats a later paragraph, and a tail of
@@ -8,8 +9,9 @@ from one site, and they work line by line:
 1. repair mojibake (ftfy) and normalise whitespace in each line;
 2. cut the page at the first line that opens a "more content" section (related posts, you may
    also like, previous story, leave a reply, …), once some article prose has been seen;
-3. date: only from the header (a date-only line or a "Published: …" label in the first lines,
-   never a date the body mentions); such lines and labels are removed everywhere;
+3. date: only from the header (a date-only line, a "Published: …" label in the first lines or a
+   dateline that opens the text, "Jul 18, 2021 ... The race …"; never a date the body mentions);
+   such lines, labels and the dateline are removed;
 4. source: from a "…reports Outlet" standfirst or a "By Name | Outlet" byline in the header;
 5. drop furniture lines, 1–2 word place/section labels above the title, exact repeats, and
    truncated teasers ("…" / "...") whose text recurs further down;
@@ -41,8 +43,6 @@ import re
 import dateparser
 import ftfy
 import pysbd
-from bs4 import BeautifulSoup, Tag
-from bs4.element import PreformattedString
 
 from rag.types import CleanDocument
 
@@ -68,6 +68,8 @@ _LABEL = r"(?:date|dated|published|updated|posted|last\s+updated|first\s+publish
 _DATE_RE = re.compile(_DATE, re.I)
 _DATE_ONLY = re.compile(rf"(?:{_LABEL}\s*)?(?P<date>{_DATE}){_TIME}", re.I)  # the whole line
 _DATE_LABEL = re.compile(rf"{_LABEL}\s*(?P<date>{_DATE}){_TIME}\s*[|,;:–—-]?\s*", re.I)  # a line's start
+# A dateline opening the text: "Jul 18, 2021 ... Slovenia's Tadej Pogačar …", "May 7, 2017 — Voters …".
+_DATELINE = re.compile(rf"(?P<date>{_DATE}){_TIME}\s*(?:\.\.\.|…|[|–—]|-\s|:\s)\s*", re.I)
 _DATEPARSER_SETTINGS = {
     "PREFER_DAY_OF_MONTH": "first",
     "REQUIRE_PARTS": ["day", "month", "year"],
@@ -112,11 +114,6 @@ _BYLINE = re.compile(  # "By Jane Doe, Staff Reporter" or "By Jane Doe | Daily P
     r"(?i:by)\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}(?:\s*[,–—-]\s*[^|.]{2,40})?(?:\s*\|\s*(?P<src>[^|.]{2,60}))?"
 )
 _SOURCE_TAG = re.compile(r"(?:…|\.{3})\.?\s*(?:reports?|writes?)\s+(?P<src>[A-Z][^.!?…]{1,60}?)$")
-# bs4 searches tag names with re.search, hence the anchors
-_HIDDEN_TAGS = re.compile(r"^(?:head|script|style|noscript|template|svg|iframe|nav|header|footer|aside|form|button)$")
-_BLOCK_TAGS = re.compile(
-    r"^(?:p|div|section|article|main|h[1-6]|li|[uo]l|d[ldt]|blockquote|figure|figcaption|pre|t[rdh]|table|hr|address)$"
-)
 _TEASER = re.compile(r"(?P<head>.{20,}?)\s*(?:…|\.{3})\.?\s*(?:(?:reports?|writes?|says?)\s+[^.!?…]{1,60})?")
 
 
@@ -125,6 +122,10 @@ def clean_text(raw: str, fallback_title: str) -> CleanDocument:
     lines = _cut_at_section_end(_normalise(raw))
     date = _header_date(lines)
     lines = [_DATE_LABEL.sub("", line, count=1) for line in lines if not _DATE_ONLY.fullmatch(line)]
+    first = next((i for i, line in enumerate(lines) if line), None)
+    if first is not None and (dateline := _DATELINE.match(lines[first])):
+        date = date or _parse_date(dateline.group("date"))
+        lines[first] = lines[first][dateline.end() :]
     source = _header_source(lines[:_TITLE_LINES])
     lines = [line for line in lines if line and not _is_furniture(line)]
     lines = _drop_header_labels(lines)
@@ -140,47 +141,12 @@ def clean_text(raw: str, fallback_title: str) -> CleanDocument:
     return CleanDocument(text=text, title=title, date=date, source=source)
 
 
-def clean_html(raw: str, fallback_title: str) -> CleanDocument:
-    """Clean an .html page: visible article text, then the same line rules as `clean_text`.
-
-    Metadata wins over what the text rules find: title from og:title, <title> or <h1>; date
-    from article:published_time or <time datetime>; source from og:site_name.
-    """
-    soup = BeautifulSoup(raw, "html.parser")
-    site = _normalise_line(ftfy.fix_text(_meta(soup, "og:site_name")))
-    title = _meta(soup, "og:title") or _page_title(soup, site) or _text_of(soup.find("h1"))
-    title = _normalise_line(ftfy.fix_text(title))  # as clean_text will treat the same words in the text
-    when = _meta(soup, "article:published_time") or _attr(soup.select_one("time[datetime]"), "datetime")
-    for tag in soup(_HIDDEN_TAGS):
-        tag.decompose()
-    for special in soup.find_all(string=lambda s: isinstance(s, PreformattedString)):
-        special.extract()  # comments, doctype, CDATA, processing instructions
-    articles = soup.find_all("article")
-    root = max(articles, key=lambda t: len(t.get_text())) if articles else soup.find("main") or soup.body or soup
-    for node in root.find_all(string=True):
-        node.replace_with(re.sub(r"\s+", " ", str(node)))  # source line breaks are not paragraph breaks
-    for br in root.find_all("br"):
-        br.replace_with("\n")
-    for block in root.find_all(_BLOCK_TAGS):
-        block.insert_before("\n")
-        block.insert_after("\n")
-    body = root.get_text()
-    doc = clean_text(f"{title}\n{body}" if title else body, fallback_title)
-    date = _parse_date(when) if when else None
-    return CleanDocument(
-        text=doc.text,
-        title=title if doc.text and title else doc.title,
-        date=date or doc.date,
-        source=site or doc.source,
-    )
-
-
 def _normalise(raw: str) -> list[str]:
     """ftfy, then one stripped single-spaced string per line: ' a\\xa0 b ' -> 'a b'."""
-    return [_normalise_line(line) for line in ftfy.fix_text(raw).splitlines()]
+    return [normalise_line(line) for line in ftfy.fix_text(raw).splitlines()]
 
 
-def _normalise_line(line: str) -> str:
+def normalise_line(line: str) -> str:
     line = re.sub(r"[\u200b\u200c\u200d\ufeff]", "", line)
     line = re.sub(r"(?<=[\w.,;:!?)'\"’”])Â(?=\s|$)", "", line)  # a lost nbsp's mojibake ftfy leaves
     line = re.sub(r"\s+", " ", line).strip()  # \s covers nbsp and the other Unicode spaces
@@ -289,24 +255,3 @@ def _shorten(sentence: str) -> str:
         return sentence
     cut = sentence[: _TITLE_MAX_CHARS - 1].rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:-–—") + "…"
-
-
-def _meta(soup: BeautifulSoup, name: str) -> str:
-    return _attr(soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name}), "content")
-
-
-def _attr(tag: object, name: str) -> str:
-    value = tag.get(name) if isinstance(tag, Tag) else None
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _text_of(tag: object) -> str:
-    return tag.get_text(" ", strip=True) if isinstance(tag, Tag) else ""
-
-
-def _page_title(soup: BeautifulSoup, site: str) -> str:
-    """<title> without the site suffix: 'Talks resume | Daily Planet' -> 'Talks resume'."""
-    title = _text_of(soup.find("title"))
-    if site and title.endswith(site):
-        return title[: -len(site)].rstrip(" |–—-:")
-    return title.rsplit(" | ", 1)[0] if " | " in title else title

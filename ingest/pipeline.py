@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.chunk import chunk_document
-from ingest.clean import clean_html, clean_text
-from ingest.loader import Skipped, SourceText, discover, read_source, source_from_bytes
+from ingest.extract import extract
+from ingest.feeds import split_feed
+from ingest.fetch import Fetcher, FetchError, is_url, url_doc_id
+from ingest.loader import Skipped, Source, discover, read_source, source_from_bytes
 from rag.embed import Embedder, index_id, passage_text
 from rag.errors import BadInput, ConfigError
 from rag.locks import corpus_lock
@@ -38,8 +40,32 @@ from rag.sparse import SparseIndex, fingerprint
 from rag.store import ChromaStore
 from rag.types import Chunk, Document
 
-INGEST_VERSION = "1"  # bump when cleaning or chunking changes, so unchanged files are redone
-Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+INGEST_VERSION = "3"  # bump when cleaning or chunking changes, so unchanged files are redone
+Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed); (sources read, to read)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent to the server: its name (which gives its id and type) and its bytes."""
+
+    filename: str
+    data: bytes
+
+
+Input = Path | str | Upload  # a file or folder, a URL, an upload
+
+
+@dataclass
+class ItemReport:
+    """What became of one input: the documents it gave (a feed: one per item) and what failed."""
+
+    name: str
+    documents: dict[str, str] = field(default_factory=dict)  # doc id -> added | updated | unchanged
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
 
 
 @dataclass
@@ -48,7 +74,8 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # inputs (or feed items) that failed, with why
+    items: list[ItemReport] = field(default_factory=list)  # per input, in the order given
     chunks: int = 0  # chunks of the documents seen in this run
     chunks_embedded: int = 0
     chunks_removed: int = 0
@@ -69,6 +96,16 @@ class IngestReport:
         """Whether what queries can find changed (answers cached before are stale)."""
         return bool(self.added or self.updated or self.removed or self.chunks_removed or self.chunks_reembedded)
 
+    @property
+    def failed_any(self) -> bool:
+        return bool(self.skipped)
+
+    def status_of(self, doc_id: str) -> str | None:
+        for status, ids in (("added", self.added), ("updated", self.updated), ("unchanged", self.unchanged)):
+            if doc_id in ids:
+                return status
+        return None
+
 
 @dataclass
 class _Prepared:
@@ -79,8 +116,11 @@ class _Prepared:
     stale: set[str] = field(default_factory=set)  # stored chunk ids of an older version
 
 
-def content_hash(text: str, title: str, date: int | None, source: str | None) -> str:
-    return hashlib.sha256(f"{title}\x00{date}\x00{source}\x00{text}".encode()).hexdigest()
+def content_hash(
+    text: str, title: str, date: int | None, source: str | None, author: str | None = None, url: str | None = None
+) -> str:
+    extra = f"\x00{author}\x00{url}" if author or url else ""  # documents without them keep their old hash
+    return hashlib.sha256(f"{title}\x00{date}\x00{source}\x00{text}{extra}".encode()).hexdigest()
 
 
 class Ingestor:
@@ -96,15 +136,53 @@ class Ingestor:
             yield
 
     def ingest(
-        self, paths: list[Path], *, prune: bool = False, progress: Progress | None = None, reembed: bool = False
+        self,
+        inputs: Sequence[Input],
+        *,
+        prune: bool = False,
+        progress: Progress | None = None,
+        reading: Progress | None = None,
+        upload_dir: Path | None = None,
+        reembed: bool = False,
     ) -> IngestReport:
-        """Ingest files and folders; with `reembed`, every stored chunk is embedded again first."""
-        files, skipped = discover(paths)
-        sources: list[SourceText] = []
-        for path in files:
-            src = read_source(path, self.settings.max_file_bytes)
-            (skipped if isinstance(src, Skipped) else sources).append(src)  # type: ignore[arg-type]
-        return self._run(sources, skipped, prune=prune, progress=progress, reembed=reembed)
+        """Ingest files, folders (recursively), URLs and uploads; one bad input never stops the others.
+        With `reembed`, every stored chunk is embedded again first.
+
+        Every input gets an `ItemReport`; `report.skipped` lists what failed and why. URLs are
+        fetched before the corpus lock is taken. Uploads are kept under `upload_dir` (so prune
+        and a re-ingest of that folder see them), and removed again if nothing came of them.
+        `progress` counts chunks embedded, `reading` sources read and cleaned.
+        """
+        names: list[str] = []
+        sources: list[Source] = []
+        skipped: list[Skipped] = []
+        kept: list[tuple[str, Path]] = []
+        for item in inputs:
+            if isinstance(item, Upload):
+                names.append(item.filename)
+                self._add(self._upload(item, upload_dir, kept), sources, skipped)
+            elif isinstance(item, str) and is_url(item):
+                names.append(item)
+                self._add(self._fetch(item), sources, skipped)
+            elif isinstance(item, str) and "://" in item:
+                names.append(item)
+                skipped.append(Skipped(item, "only http:// and https:// URLs can be fetched"))
+            else:
+                files, missing = discover([Path(item)])
+                if files:
+                    names.extend(str(p) for p in files)
+                else:
+                    names.append(str(item))
+                skipped.extend(missing)
+                for path in files:
+                    self._add(read_source(path, self.settings.max_file_bytes), sources, skipped)
+        report = self._run(sources, skipped, prune=prune, progress=progress, reading=reading, reembed=reembed)
+        report.items = _items(names, sources, report)
+        gave = {r.name for r in report.items if r.documents}
+        for name, path in kept:  # an upload that gave no document leaves no file behind
+            if name not in gave:
+                path.unlink(missing_ok=True)
+        return report
 
     def reembed(self, *, force: bool = False, progress: Progress | None = None) -> IngestReport | None:
         """Embed every stored chunk again when another embedder wrote them (or `force`);
@@ -117,25 +195,57 @@ class Ingestor:
         recorded = self.store.index_info().embedder
         return recorded == index_id(self.embedder) or (recorded is None and self.store.count() == 0)
 
-    def ingest_bytes(self, filename: str, raw: bytes, upload_dir: Path) -> tuple[Document, IngestReport]:
+    def ingest_one(self, item: Input, upload_dir: Path | None = None) -> tuple[list[Document], IngestReport]:
+        """Ingest one upload or URL (or file); its documents, or BadInput saying why there are none."""
+        report = self.ingest([item], upload_dir=upload_dir)
+        result = report.items[0]
+        if not result.documents:
+            name = item.filename if isinstance(item, Upload) else str(item)
+            raise BadInput(f"{name}: {'; '.join(result.errors) or 'nothing to ingest'}")
+        docs = self.store.get_documents(list(result.documents))
+        return [docs[d] for d in result.documents if d in docs], report
+
+    def ingest_bytes(self, filename: str, raw: bytes, upload_dir: Path) -> tuple[list[Document], IngestReport]:
         """Ingest one uploaded file, keeping a copy under `upload_dir` so prune and re-ingest see it."""
-        src = source_from_bytes(filename, raw, self.settings.max_upload_bytes, "")
+        return self.ingest_one(Upload(filename, raw), upload_dir)
+
+    def _add(self, got: Source | list[Source] | Skipped, sources: list[Source], skipped: list[Skipped]) -> None:
+        if isinstance(got, Skipped):
+            skipped.append(got)
+            return
+        for src in got if isinstance(got, list) else [got]:
+            if src.kind != "feed":
+                sources.append(src)
+                continue
+            items = split_feed(src)
+            if isinstance(items, Skipped):
+                skipped.append(items)
+            else:
+                sources.extend(items)
+
+    def _fetch(self, url: str) -> Source | Skipped:
+        try:
+            got = Fetcher(self.settings).fetch(url)
+        except FetchError as exc:
+            return Skipped(url, str(exc))
+        return Source(
+            doc_id=url_doc_id(url), origin=url, path="", kind=got.kind, data=got.data, url=got.url, charset=got.charset
+        )
+
+    def _upload(self, upload: Upload, upload_dir: Path | None, kept: list[tuple[str, Path]]) -> Source | Skipped:
+        src = source_from_bytes(upload.filename, upload.data, self.settings.max_upload_bytes, "")
         if isinstance(src, Skipped):
-            raise BadInput(f"{src.path}: {src.reason}")
+            return src
+        if upload_dir is None:
+            return src
         upload_dir.mkdir(parents=True, exist_ok=True)
-        suffix = Path(filename).suffix.lower()
+        suffix = Path(upload.filename).suffix.lower()
         target = upload_dir / f"{src.doc_id}{suffix}"
         tmp = target.with_suffix(suffix + ".part")
-        tmp.write_bytes(raw)
+        tmp.write_bytes(upload.data)
         tmp.replace(target)
-        src = SourceText(doc_id=src.doc_id, path=str(target), text=src.text, is_html=src.is_html)
-        report = self._run([src], [], prune=False, progress=None)
-        if report.skipped:
-            target.unlink(missing_ok=True)
-            raise BadInput(f"{filename}: {report.skipped[0].reason}")
-        doc = self.store.get_document(src.doc_id)
-        assert doc is not None
-        return doc, report
+        kept.append((upload.filename, target))
+        return replace(src, path=str(target))
 
     def delete(self, doc_id: str) -> int:
         with self._exclusive():
@@ -146,11 +256,12 @@ class Ingestor:
     # -- the run ----------------------------------------------------------
     def _run(
         self,
-        sources: list[SourceText],
+        sources: list[Source],
         skipped: list[Skipped],
         *,
         prune: bool,
         progress: Progress | None,
+        reading: Progress | None = None,
         reembed: bool = False,
     ) -> IngestReport:
         started = time.perf_counter()
@@ -158,7 +269,7 @@ class Ingestor:
         with self._exclusive():
             self._match_embedder(report, force=reembed, progress=progress)
             sources = self._skip_unchanged(sources, report)
-            prepared = self._prepare(sources, report)
+            prepared = self._prepare(sources, report, reading)
             self._remove_orphans({p.doc.doc_id for p in prepared})
             todo = self._plan(prepared, report)
             self._embed_and_store(todo, report, progress)
@@ -168,25 +279,26 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _source_hash(self, src: SourceText) -> str:
-        recipe = f"{INGEST_VERSION}|{self.settings.chunk_chars}|{self.settings.chunk_overlap_sentences}|{src.is_html}"
-        return hashlib.sha256(f"{recipe}\x00{src.text}".encode()).hexdigest()
+    def _source_hash(self, src: Source) -> str:
+        recipe = f"{INGEST_VERSION}|{self.settings.chunk_chars}|{self.settings.chunk_overlap_sentences}|{src.kind}"
+        about = f"{src.url}|{src.charset}|{src.hints}"
+        return hashlib.sha256(f"{recipe}\x00{about}\x00".encode() + src.data).hexdigest()
 
-    def _skip_unchanged(self, sources: list[SourceText], report: IngestReport) -> list[SourceText]:
+    def _skip_unchanged(self, sources: list[Source], report: IngestReport) -> list[Source]:
         """Files whose text and ingest recipe match a complete stored document need no
         cleaning, chunking or embedding: two store calls decide it for all of them."""
         ids = list(dict.fromkeys(s.doc_id for s in sources))
         records = self.store.get_documents(ids)
         counts = self.store.chunk_counts([i for i in ids if i in records])
-        rest: list[SourceText] = []
+        rest: list[Source] = []
         seen: dict[str, str] = {}
         for src in sources:
             if src.doc_id in seen:
                 report.skipped.append(
-                    Skipped(src.path, f"document id {src.doc_id!r} is already taken by {seen[src.doc_id]}")
+                    Skipped(src.origin, f"document id {src.doc_id!r} is already taken by {seen[src.doc_id]}")
                 )
                 continue
-            seen[src.doc_id] = src.path
+            seen[src.doc_id] = src.origin
             old = records.get(src.doc_id)
             if (
                 old is not None
@@ -199,14 +311,16 @@ class Ingestor:
                 rest.append(src)
         return rest
 
-    def _prepare(self, sources: list[SourceText], report: IngestReport) -> list[_Prepared]:
+    def _prepare(self, sources: list[Source], report: IngestReport, reading: Progress | None) -> list[_Prepared]:
         out: list[_Prepared] = []
-        for src in sources:
-            clean = clean_html(src.text, src.doc_id) if src.is_html else clean_text(src.text, src.doc_id)
-            if not clean.text.strip():
-                report.skipped.append(Skipped(src.path, "no article text left after removing page furniture"))
+        for n, src in enumerate(sources):
+            if reading:
+                reading(n, len(sources))
+            clean = extract(src, self.settings.max_file_bytes)
+            if isinstance(clean, Skipped):
+                report.skipped.append(clean)
                 continue
-            doc_hash = content_hash(clean.text, clean.title, clean.date, clean.source)
+            doc_hash = content_hash(clean.text, clean.title, clean.date, clean.source, clean.author, clean.url)
             chunks = chunk_document(
                 src.doc_id,
                 clean.text,
@@ -216,7 +330,7 @@ class Ingestor:
                 date=clean.date,
                 source=clean.source,
             )
-            chunks = [replace(c, content_hash=doc_hash) for c in chunks]
+            chunks = [replace(c, content_hash=doc_hash, url=clean.url) for c in chunks]
             doc = Document(
                 doc_id=src.doc_id,
                 title=clean.title,
@@ -227,8 +341,12 @@ class Ingestor:
                 source_hash=self._source_hash(src),
                 text=clean.text,
                 chunk_count=len(chunks),
+                author=clean.author,
+                url=clean.url,
             )
             out.append(_Prepared(doc, chunks, "added", {c.chunk_id for c in chunks}))
+        if reading:
+            reading(len(sources), len(sources))
         return out
 
     def _remove_orphans(self, in_flight: set[str]) -> None:
@@ -363,3 +481,15 @@ class Ingestor:
 
 def _embedding_text(chunk: Chunk) -> str:
     return passage_text(chunk.title, chunk.text)
+
+
+def _items(names: list[str], sources: list[Source], report: IngestReport) -> list[ItemReport]:
+    """One report per input name, in order: its documents with their fate, its failures."""
+    items = {name: ItemReport(name) for name in names}
+    for src in sources:
+        status = report.status_of(src.doc_id)
+        if status is not None:
+            items.setdefault(src.origin, ItemReport(src.origin)).documents[src.doc_id] = status
+    for s in report.skipped:
+        items.setdefault(s.path, ItemReport(s.path)).errors.append(s.reason)
+    return list(items.values())

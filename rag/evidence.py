@@ -8,6 +8,12 @@ corpus (IDF), plus a prior from its passage's retrieval rank. A sentence that
 starts with a pronoun ("He also extended an invitation…") brings the sentence
 before it along, so the model knows who "he" is.
 
+The question's analysis (`rag.question`) decides what a sentence may answer: a
+sentence that violates a constraint of the question (another year, "men's" for
+"women's", a junior ranking) is kept out of the prompt and set aside, so a refusal
+can say what the articles do hold; a sentence that states what the question asks
+for (a name for "who", a dated day for "when") or meets a constraint scores higher.
+
 Sentences that address an AI ("ignore your instructions…") are dropped: text in
 documents is data and never reaches the model as an instruction.
 """
@@ -19,11 +25,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from rag.question import Analysis, analyze
 from rag.sparse import tokenize
 from rag.types import Hit
 
 SIMILARITY_WEIGHT = 1.0  # how much a passage's closeness in meaning lifts its sentences
 RELATIVE_FLOOR = 0.7  # sentences scoring below this share of the best one are left out
+PER_DOCUMENT_FLOOR = 0.5  # the same, for answers that draw on several articles
+MEETS_WEIGHT = 0.15  # lift of a sentence that states what the question's constraints ask for
+OFFERS_WEIGHT = 0.15  # lift of a sentence that holds the kind of answer asked for
+REJECTED_KEPT = 2  # violating passages kept to explain a refusal
 QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whom", "whose", "did", "does", "say", "said"}
 _ANAPHOR = re.compile(r"^(he|she|it|they|his|her|its|their|this|that|these|those|the two|both)\b", re.IGNORECASE)
 _INJECTION = re.compile(
@@ -48,6 +59,7 @@ class Sentence:
     text: str
     rank: int  # retrieval rank of its passage, from 0
     score: float
+    lexical: float = 0.0  # IDF-weighted share of the question's terms it holds
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,7 @@ class Passage:
     end: int
     text: str
     score: float
+    unmet: tuple[str, ...] = ()  # required constraints of the question it does not state (`Analysis.unmet`)
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,10 @@ class Evidence:
     coverage: float  # IDF-weighted share of the question's terms found in the passages
     similarity: float  # best cosine of the question and a retrieved chunk
     dropped_instructions: int  # sentences removed because they address an AI
+    analysis: Analysis | None = None
+    rejected: tuple[Passage, ...] = ()  # on-topic passages that violate or leave unmet the question's constraints
+    rejected_coverage: float = 0.0  # the best term coverage among them
+    ranked: tuple[Hit, ...] = ()  # the hits, best sentence first; those that only violate last
 
 
 def question_terms(question: str) -> list[str]:
@@ -97,11 +114,27 @@ def select_evidence(
     hits: Sequence[Hit],
     idf: Callable[[str], float],
     *,
+    analysis: Analysis | None = None,
     max_sentences: int = 5,
     max_chars: int = 700,
+    max_hits: int | None = None,
+    per_document: bool = False,
 ) -> Evidence:
+    """The best sentences of the best `max_hits` of `hits` for the prompt, and `hits` ranked
+    by their best sentence (a reranker: question terms, meaning, constraints, answer present).
+
+    With `per_document`, the best sentence of each article comes first (an answer that draws
+    on several articles needs each of them), and the floor is lower.
+
+    A sentence that starts with a pronoun counts the terms of the sentence before it
+    ("Splatoon 2 is a 2017 game. It was released on July 21, 2017." -> the second
+    sentence holds "Splatoon 2" too) and brings it along into the prompt.
+    """
+    analysis = analysis or analyze(question)
     terms = question_terms(question)
     candidates: dict[tuple[str, int], tuple[Sentence, Sentence | None]] = {}
+    rejected: dict[tuple[str, int], Sentence] = {}
+    best: dict[str, float] = {}  # chunk id -> its best sentence's score (violating ones far below)
     dropped = 0
     top = max((h.score for h in hits), default=1.0) or 1.0
     for rank, hit in enumerate(hits):
@@ -115,17 +148,44 @@ def select_evidence(
                 dropped += 1
                 previous = None
                 continue
-            lexical = coverage(terms, set(tokenize(text)), idf)
-            sent = Sentence(c.doc_id, c.title, c.date, s, e, text, rank, lexical + prior)
+            context = previous if previous is not None and _ANAPHOR.match(text) else None
+            words = set(tokenize(text)) | (set(tokenize(context.text)) if context else set())
+            lexical = coverage(terms, words, idf)
+            layers = [text, context.text if context else "", c.text, c.title]
+            verdict = analysis.verdict(layers, c.date, near=2)
+            # Names are in most news sentences, so only a date or a figure marks an answer.
+            offers = analysis.offers(text) if analysis.kind in ("date", "number") else 0.0
+            lift = MEETS_WEIGHT * (verdict == "meets") + OFFERS_WEIGHT * offers
+            sent = Sentence(c.doc_id, c.title, c.date, s, e, text, rank, lexical + prior + lift, lexical)
             key = (c.doc_id, s)
-            if key not in candidates or candidates[key][0].score < sent.score:
-                candidates[key] = (sent, previous if _ANAPHOR.match(text) else None)
+            if verdict == "violates" or analysis.unmet(layers, c.date, near=2):
+                # Set aside: it states something else than the question asks for, or does not state
+                # the year or number the question names; a refusal can say what it holds.
+                if key not in rejected or rejected[key].score < sent.score:
+                    rejected[key] = sent
+                best[c.chunk_id] = max(best.get(c.chunk_id, -10.0), sent.score - 10.0)
+            else:
+                if key not in candidates or candidates[key][0].score < sent.score:
+                    candidates[key] = (sent, context)
+                best[c.chunk_id] = max(best.get(c.chunk_id, -10.0), sent.score)
             previous = sent
 
+    order = sorted(range(len(hits)), key=lambda i: -best.get(hits[i].chunk.chunk_id, -20.0))
+    kept = {hits[i].chunk.doc_id + "#" + str(hits[i].chunk.start) for i in order[:max_hits]}
+    in_kept = {
+        (h.chunk.doc_id, s)
+        for h in hits
+        if h.chunk.doc_id + "#" + str(h.chunk.start) in kept
+        for s, _ in h.chunk.sentences or [(h.chunk.start, 0)]
+    }
     chosen: dict[tuple[str, int], Sentence] = {}
     used = 0
-    ranked = sorted(candidates.values(), key=lambda p: -p[0].score)
-    floor = RELATIVE_FLOOR * ranked[0][0].score if ranked else 0.0
+    ranked = sorted((p for key, p in candidates.items() if key in in_kept), key=lambda p: -p[0].score)
+    floor = (PER_DOCUMENT_FLOOR if per_document else RELATIVE_FLOOR) * ranked[0][0].score if ranked else 0.0
+    if per_document:
+        firsts = list({p[0].doc_id: p for p in reversed(ranked)}.values())[::-1]  # each article's best
+        firsts.sort(key=lambda p: -p[0].score)
+        ranked = firsts + [p for p in ranked if p not in firsts]
     for sent, context in ranked:
         if len(chosen) >= max_sentences or sent.score < floor:
             break
@@ -137,19 +197,25 @@ def select_evidence(
             chosen[(x.doc_id, x.start)] = x
         used += cost
 
-    passages = _group(list(chosen.values()), hits)
+    passages = _group(list(chosen.values()), hits, analysis)
     found = {t for p in passages for t in tokenize(p.text)}
+    set_aside = sorted(rejected.values(), key=lambda x: -x.score)[:REJECTED_KEPT]
     return Evidence(
         passages=passages,
         coverage=coverage(terms, found, idf),
         similarity=max((h.similarity or 0.0 for h in hits), default=0.0),
         dropped_instructions=dropped,
+        analysis=analysis,
+        rejected=tuple(_group(set_aside, hits, analysis)),
+        rejected_coverage=max((x.lexical for x in set_aside), default=0.0),
+        ranked=tuple(hits[i] for i in order),
     )
 
 
-def _group(sentences: list[Sentence], hits: Sequence[Hit]) -> list[Passage]:
+def _group(sentences: list[Sentence], hits: Sequence[Hit], analysis: Analysis) -> list[Passage]:
     """Merge sentences adjacent in one retrieved chunk; number passages best first."""
     chunk_texts = {(h.chunk.doc_id, h.chunk.start, h.chunk.end): h.chunk.text for h in hits}
+    context = {(h.chunk.doc_id, s): h.chunk for h in hits for s, _ in h.chunk.sentences or [(h.chunk.start, 0)]}
     by_doc: dict[str, list[Sentence]] = {}
     for s in sorted(sentences, key=lambda s: (s.doc_id, s.start)):
         by_doc.setdefault(s.doc_id, []).append(s)
@@ -171,9 +237,14 @@ def _group(sentences: list[Sentence], hits: Sequence[Hit]) -> list[Passage]:
         for a, b in pairwise(g):
             text += (_text_between(a, b, chunk_texts) or " ") + b.text
         first = g[0]
+        chunk = context.get((first.doc_id, first.start))
+        unmet = analysis.unmet([text, chunk.text if chunk else "", first.title], first.date)
         passages.append(
-            Passage(n, first.doc_id, first.title, first.date, first.start, g[-1].end, text, max(s.score for s in g))
-        )
+            Passage(
+                n, first.doc_id, first.title, first.date, first.start, g[-1].end, text, max(s.score for s in g),
+                tuple(unmet),
+            )
+        )  # fmt: skip
     return passages
 
 

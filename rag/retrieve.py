@@ -12,6 +12,7 @@ records it, and a mismatch is refused with what to do rather than mixing vectors
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -133,7 +134,7 @@ class HybridRetriever:
             for cid in sorted(fused, key=lambda c: -fused[c])
             if cid in chunks and committed.get(chunks[cid].doc_id) == chunks[cid].content_hash
         ]
-        order = diversify(order, embeddings, limit=k)
+        order = diversify(order, embeddings, {cid: chunks[cid].text for cid in order}, limit=k)
         return [
             Hit(
                 chunk=chunks[cid],
@@ -149,14 +150,20 @@ class HybridRetriever:
 def diversify(
     order: Sequence[str],
     embeddings: Mapping[str, Sequence[float] | np.ndarray[Any, Any]],
+    texts: Mapping[str, str] | None = None,
     threshold: float = NEAR_DUPLICATE,
     limit: int | None = None,
 ) -> list[str]:
-    """Keep the order, but move each passage that nearly repeats a higher one to the end
-    (once `limit` distinct passages are kept, the rest cannot matter and are left out).
+    """Keep the order, but move each passage that nearly repeats a higher one to the end.
+    A near-copy that states other facts (names, figures, dates) is not a repeat but a
+    disagreement, and keeps its place so both versions can be weighed. Once `limit`
+    passages are kept, the rest cannot matter and are left out.
 
     >>> diversify(["a", "b", "c"], {"a": [1.0, 0.0], "b": [1.0, 0.0], "c": [0.0, 1.0]})
     ['a', 'c', 'b']
+    >>> diversify(["a", "b", "c"], {"a": [1.0, 0.0], "b": [1.0, 0.0], "c": [0.0, 1.0]},
+    ...           {"a": "Halep won in 2019.", "b": "Kerber won in 2019.", "c": "Other news."})
+    ['a', 'b', 'c']
     """
     vectors = {cid: np.asarray(embeddings[cid]) for cid in order if len(embeddings.get(cid, ())) > 0}
     with_vec = list(vectors)
@@ -164,7 +171,7 @@ def diversify(
     row = {cid: i for i, cid in enumerate(with_vec)}
     kept: list[str] = []
     pushed: list[str] = []
-    kept_rows: list[int] = []
+    kept_rows: list[tuple[str, int]] = []
     for cid in order:
         if limit is not None and len(kept) >= limit:
             break
@@ -173,9 +180,15 @@ def diversify(
             kept.append(cid)
             continue
         assert sims is not None
-        if kept_rows and float(sims[i, kept_rows].max()) > threshold:
+        twins = [other for other, j in kept_rows if float(sims[i, j]) > threshold]
+        if twins and not (texts and all(_facts(texts[cid]) != _facts(texts[t]) for t in twins)):
             pushed.append(cid)
             continue
         kept.append(cid)
-        kept_rows.append(i)
+        kept_rows.append((cid, i))
     return kept + pushed
+
+
+def _facts(text: str) -> frozenset[str]:
+    """Figures and capitalised words: what two near-identical passages may disagree on."""
+    return frozenset(re.findall(r"\d[\d,.]*\d|\d|(?<![\w'’-])[A-Z][\w'’-]*", text))

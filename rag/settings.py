@@ -36,7 +36,12 @@ class Settings(BaseSettings):
     chunk_chars: int = Field(700, ge=100, le=4000, description="Target chunk length in characters.")
     chunk_overlap_sentences: int = Field(1, ge=0, le=5)
     max_file_bytes: int = Field(
-        5_000_000, ge=1, description="Larger files are skipped at ingest and refused at upload."
+        5_000_000, ge=1, description="Larger files (and fetched pages) are skipped at ingest and refused at upload."
+    )
+    fetch_timeout_s: float = Field(20.0, gt=0, le=600, description="Longest wait for one URL, redirects included.")
+    fetch_max_redirects: int = Field(5, ge=0, le=20)
+    allow_private_urls: bool = Field(
+        False, description="Fetch URLs on loopback and private networks too (off: only public addresses)."
     )
 
     # Retrieval

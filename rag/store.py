@@ -55,6 +55,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, str | int]:
         meta["date"] = chunk.date
     if chunk.source:
         meta["source"] = chunk.source
+    if chunk.url:
+        meta["url"] = chunk.url
     return meta
 
 
@@ -73,6 +75,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chun
         date=int(date) if date is not None else None,
         source=str(source) if source else None,
         content_hash=str(meta.get("doc_hash", "")),
+        url=str(meta["url"]) if meta.get("url") else None,
     )
 
 
@@ -393,6 +396,10 @@ def _document_metadata(doc: Document) -> dict[str, str | int]:
         meta["date"] = doc.date
     if doc.source:
         meta["source"] = doc.source
+    if doc.author:
+        meta["author"] = doc.author
+    if doc.url:
+        meta["url"] = doc.url
     return meta
 
 
@@ -409,4 +416,6 @@ def _document_from_record(doc_id: str, text: str, meta: Mapping[str, Any]) -> Do
         text=text,
         chunk_count=int(meta.get("chunk_count", 0)),
         source_hash=str(meta.get("source_hash", "")),
+        author=str(meta["author"]) if meta.get("author") else None,
+        url=str(meta["url"]) if meta.get("url") else None,
     )

@@ -14,7 +14,9 @@ class CleanDocument:
     text: str
     title: str
     date: int | None  # YYYYMMDD, so the store can range-filter it
-    source: str | None
+    source: str | None  # the outlet: "Daily Planet"
+    author: str | None = None
+    url: str | None = None  # where the article was published (canonical, else fetched from)
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,9 @@ class Document:
     content_hash: str
     text: str
     chunk_count: int = 0
-    source_hash: str = ""  # of the file's text and the ingest settings that cut it
+    source_hash: str = ""  # of the file's bytes and the ingest settings that cut it
+    author: str | None = None
+    url: str | None = None  # the original on the web, when known
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Chunk:
     date: int | None = None
     source: str | None = None
     content_hash: str = ""  # of the document version the chunk was cut from
+    url: str | None = None  # the document's original on the web, when known
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ class Citation:
     end: int
     link: str
     score: float
+    url: str | None = None  # the document's original on the web; filled in at the ui edge
 
 
 @dataclass

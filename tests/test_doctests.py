@@ -10,7 +10,11 @@ import pytest
 MODULES = [
     "bench.corpus",
     "ingest.chunk",
+    "ingest.fetch",
+    "ingest.fragment",
+    "ingest.html",
     "ingest.loader",
+    "ingest.pdf",
     "rag.answer",
     "rag.dates",
     "rag.evidence",
@@ -18,6 +22,7 @@ MODULES = [
     "rag.retrieve",
     "rag.rewrite",
     "rag.sparse",
+    "ui.pages",
 ]
 
 

@@ -27,7 +27,7 @@ from pathlib import Path, PurePath
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, FastAPI, File, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -39,6 +39,9 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ingest.fetch import is_url
+from ingest.loader import SUPPORTED
+from ingest.pipeline import Input, Upload
 from rag.answer import AnswerPipeline
 from rag.errors import (
     BadInput,
@@ -65,6 +68,7 @@ from ui.schemas import (
     HitOut,
     SearchOut,
     SearchRequest,
+    UploadOut,
     filters_of,
 )
 from ui.service import Service, ServiceBusy, ServiceDep, Ticket, answer_in_turn, iterate_closing
@@ -73,7 +77,7 @@ log = logging.getLogger(__name__)
 
 JSON_BODY_LIMIT = 1_000_000
 MULTIPART_SLACK = 64 * 1024  # multipart headers and boundaries around the file
-UPLOAD_TYPES = (".txt", ".md", ".html", ".htm")
+UPLOAD_TYPES = SUPPORTED
 STATUS: Sequence[tuple[type[RagError], int]] = (
     (BadInput, 400),
     (NotFound, 404),
@@ -205,6 +209,7 @@ def wants_stream(flag: bool, request: Request) -> bool:
 
 
 async def answer_events(
+    service: Service,
     pipeline: AnswerPipeline,
     ticket: Ticket,
     question: str,
@@ -216,6 +221,7 @@ async def answer_events(
     try:
         async for item in iterate_closing(pipeline.stream(question, history, k=k, filters=filters)):
             if isinstance(item, Answer):
+                item = await anyio.to_thread.run_sync(service.with_urls, item)
                 yield ServerSentEvent(AnswerOut.of(item).model_dump_json(), event="answer")
             else:
                 yield ServerSentEvent(json.dumps({"text": item}), event="delta")
@@ -236,9 +242,10 @@ async def answer(body: AnswerRequest, request: Request, service: ServiceDep) -> 
     filters = filters_of(body.filters)
     ticket = await service.gate.enter()
     if wants_stream(body.stream, request):
-        events = answer_events(pipeline, ticket, question, history, body.top_k, filters)
+        events = answer_events(service, pipeline, ticket, question, history, body.top_k, filters)
         return EventSourceResponse(events, background=BackgroundTask(ticket.release))
-    return AnswerOut.of(await answer_in_turn(ticket, pipeline, question, history, body.top_k, filters))
+    answered = await answer_in_turn(ticket, pipeline, question, history, body.top_k, filters)
+    return AnswerOut.of(await anyio.to_thread.run_sync(service.with_urls, answered))
 
 
 # -- search and documents ---------------------------------------------------
@@ -288,20 +295,46 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 401: {"model": ErrorO
 
 
 async def upload_document(
-    file: Annotated[UploadFile, File(description="An article: .txt, .md or .html.")], service: ServiceDep
-) -> DocumentOut:
-    """Ingest one article now; it is searchable when this returns. Its id is the file's sanitised stem."""
-    name = file.filename or ""
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in UPLOAD_TYPES:
-        raise HTTPException(415, f"unsupported file type {suffix or '(none)'}; upload {', '.join(UPLOAD_TYPES)}")
-    limit = service.settings.max_upload_bytes
-    raw = await file.read(limit + 1)  # never more than one byte past the limit in memory
-    if len(raw) > limit:
-        raise HTTPException(413, f"the file is larger than {limit} bytes (RAG_MAX_UPLOAD_BYTES); split or shorten it")
+    service: ServiceDep,
+    file: Annotated[
+        UploadFile | None,
+        File(description="An article: .txt .md .html .pdf .docx .eml, or an RSS/Atom feed (.rss .atom .xml)."),
+    ] = None,
+    url: Annotated[
+        str | None,
+        Form(
+            description="Instead of a file: the http(s) URL of a page or a feed to fetch (public addresses only, "
+            "unless the server sets RAG_ALLOW_PRIVATE_URLS).",
+            max_length=2000,
+            pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$",
+        ),
+    ] = None,
+) -> UploadOut:
+    """Ingest one article, feed or URL now; it is searchable when this returns. A file's id is its
+    sanitised stem, a URL's its host and path; a feed gives one document per item."""
+    if (file is None) == (url is None):
+        raise HTTPException(422, "send either a file (multipart field 'file') or a URL (form field 'url'), not both")
+    item: Input
+    if file is not None:
+        name = file.filename or ""
+        suffix = PurePath(name).suffix.lower()
+        if suffix not in UPLOAD_TYPES:
+            raise HTTPException(415, f"unsupported file type {suffix or '(none)'}; upload {', '.join(UPLOAD_TYPES)}")
+        limit = service.settings.max_upload_bytes
+        raw = await file.read(limit + 1)  # never more than one byte past the limit in memory
+        if len(raw) > limit:
+            raise HTTPException(
+                413, f"the file is larger than {limit} bytes (RAG_MAX_UPLOAD_BYTES); split or shorten it"
+            )
+        item = Upload(name, raw)
+    else:
+        assert url is not None
+        if not is_url(url):
+            raise BadInput(f"{url!r} is not an http(s) URL; send one like https://example.org/news/story")
+        item = url
     ingestor = service.ingestor()
-    doc, _ = await anyio.to_thread.run_sync(ingestor.ingest_bytes, name, raw, service.settings.home / "uploads")
-    return DocumentOut.of(doc)
+    docs, report = await anyio.to_thread.run_sync(ingestor.ingest_one, item, service.settings.home / "uploads")
+    return UploadOut.of(docs, [f"{s.path}: {s.reason}" for s in report.skipped])
 
 
 @router.delete("/documents/{doc_id}", response_model=DeletedOut, dependencies=[TokenDep], responses=WRITE_ERRORS)
@@ -312,8 +345,13 @@ def delete_document(doc_id: str, service: ServiceDep) -> DeletedOut:
         raise NotFound(f"no document {doc_id!r}; GET /v1/documents lists them")
     removed = service.ingestor().delete(doc_id)
     uploads = (service.settings.home / "uploads").resolve()
-    if doc.path and Path(doc.path).resolve().parent == uploads:
-        Path(doc.path).unlink(missing_ok=True)  # else a re-ingest of the uploads would bring it back
+    if (
+        doc.path
+        and Path(doc.path).resolve().parent == uploads
+        and not any(d.path == doc.path for d in store.list_documents())
+    ):
+        Path(doc.path).unlink(missing_ok=True)  # else a re-ingest of the uploads would bring it back; a feed's
+        # file stays while another of its items is still in the index
     return DeletedOut(doc_id=doc_id, chunks_removed=removed)
 
 
@@ -380,7 +418,7 @@ def create_app(
         upload_document,
         methods=["POST"],
         status_code=201,
-        response_model=DocumentOut,
+        response_model=UploadOut,
         dependencies=[TokenDep],
         responses={**WRITE_ERRORS, 415: {"model": ErrorOut}},
         tags=["answers"],

@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI
 
@@ -67,6 +68,15 @@ def md_text(text: str) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=True)
 
 
+def md_url(url: str) -> str:
+    """A link target Markdown cannot misread: characters that end or break a link are percent-encoded.
+
+    >>> md_url('https://example.org/a_(b)?q="x" <y>')
+    'https://example.org/a_%28b%29?q=%22x%22%20%3Cy%3E'
+    """
+    return quote(url, safe=":/?#@!$&'*+,;=%-._~")
+
+
 def render_answer(answer: Answer) -> str:
     """The answer and its numbered sources (or, for a refusal, the closest passages) as Markdown."""
     if answer.refused:
@@ -77,7 +87,8 @@ def render_answer(answer: Answer) -> str:
     for c in answer.citations:
         date = f" · {format_date(c.date)}" if c.date else ""
         quote = md_text(" ".join(c.quote.split()))
-        items.append(f"{c.n}. [{md_text(c.title or c.doc_id)}]({c.link}){date}\n   > “{quote}”")
+        original = f" · [original]({md_url(c.url)})" if c.url else ""
+        items.append(f"{c.n}. [{md_text(c.title or c.doc_id)}]({c.link}){date}{original}\n   > “{quote}”")
     if not items:
         return parts[0]
     return "\n\n".join(parts) + "\n\n" + "\n".join(items)
@@ -136,6 +147,7 @@ def build_chat(service: Service) -> gr.Blocks:
                 getattr(stream, "close", lambda: None)()  # a closed tab stops the model too
                 ticket.release()
             assert final is not None
+            final = service.with_urls(final)
             turns = [*turns, {"role": "user", "content": question}, {"role": "assistant", "content": final.answer}]
             yield _say(messages, render_answer(final)), turns, ""
         except RagError as exc:

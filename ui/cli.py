@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,14 +40,16 @@ def fail(exc: RagError) -> typer.Exit:
     return typer.Exit(exit_code(exc))
 
 
-def ingest_with_progress(settings: Settings, paths: list[Path], prune: bool, quiet: bool, reembed: bool = False) -> Any:
+def ingest_with_progress(
+    settings: Settings, inputs: list[Path | str], prune: bool, quiet: bool, reembed: bool = False
+) -> Any:
     from ingest.pipeline import Ingestor
     from rag.factory import build_components
 
     c = build_components(settings)
     ingestor = Ingestor(settings, c.store, c.sparse, c.embedder)
     with Progress(
-        TextColumn("embedding"),
+        TextColumn("{task.description:9}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
@@ -54,29 +57,58 @@ def ingest_with_progress(settings: Settings, paths: list[Path], prune: bool, qui
         disable=quiet,
         transient=True,
     ) as bar:
-        task = bar.add_task("embed", total=None)
+        tasks: dict[str, Any] = {}
 
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-            if not err.is_terminal and total:  # logs get a line per batch instead of a bar
-                err.print(f"embedded {done}/{total} chunks", highlight=False)
+        def track(stage: str, unit: str) -> Callable[[int, int], None]:
+            def update(done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+                if not err.is_terminal and not quiet and total and (done == total or stage == "embedding"):
+                    err.print(f"{stage} {done}/{total} {unit}", highlight=False)  # logs get a line, not a bar
 
-        return ingestor.ingest(paths, prune=prune, progress=progress, reembed=reembed)
+            return update
+
+        return ingestor.ingest(
+            inputs,
+            prune=prune,
+            progress=track("embedding", "chunks"),
+            reading=track("reading", "documents"),
+            reembed=reembed,
+        )
+
+
+def as_input(value: str) -> Path | str:
+    from ingest.fetch import is_url
+
+    return value if is_url(value) else Path(value)
 
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt, .md, .html), read recursively.")],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files, folders (read recursively) or http(s) URLs of pages and feeds: "
+            ".txt .md .html .pdf .docx .rss/.atom/.xml feeds .eml.",
+            metavar="PATH_OR_URL...",
+        ),
+    ],
     prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
     reembed: Annotated[
         bool, typer.Option(help="Embed every stored chunk again (done anyway when another embedder wrote them).")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Clean, chunk, embed and store articles; unchanged files cost nothing."""
+    """Clean, chunk, embed and store articles; unchanged files cost nothing.
+
+    One bad input never stops the others: each failure is reported with what to do, and the
+    exit status is 0 when everything was ingested, 1 when some inputs failed (the rest were
+    ingested), 2 when none could be ingested.
+    """
     settings = load_settings()
     try:
-        report = ingest_with_progress(settings, paths, prune, quiet=as_json, reembed=reembed)
+        report = ingest_with_progress(settings, [as_input(i) for i in inputs], prune, quiet=as_json, reembed=reembed)
     except RagError as exc:
         raise fail(exc) from exc
     if report.chunks_reembedded:
@@ -86,13 +118,14 @@ def ingest(
             highlight=False,
         )
     for s in report.skipped:
-        err.print(f"[yellow]skipped[/] {s.path}: {s.reason}")
+        err.print(f"[yellow]skipped[/] {s.path}: {s.reason}", highlight=False)
     summary = {
         "added": report.added,
         "updated": report.updated,
         "unchanged": report.unchanged,
         "removed": report.removed,
         "skipped": [asdict(s) for s in report.skipped],
+        "items": [{"name": i.name, "documents": i.documents, "errors": i.errors} for i in report.items],
         "chunks": report.chunks,
         "chunks_embedded": report.chunks_embedded,
         "chunks_removed": report.chunks_removed,
@@ -100,6 +133,7 @@ def ingest(
         "seconds": round(report.seconds, 3),
         "chunks_per_s": round(report.chunks_per_s, 1),
     }
+    failed = sum(not i.ok for i in report.items)
     if as_json:
         out.print_json(json.dumps(summary))
     else:
@@ -110,8 +144,12 @@ def ingest(
             f"{report.chunks_removed} removed\n"
             f"time: {report.seconds:.2f} s ({report.chunks_per_s:.1f} chunks/s)"
         )
+        if failed and report.ingested_any:
+            err.print(f"{failed} of {len(report.items)} inputs failed (see above); the rest were ingested")
+    if report.failed_any:
+        raise typer.Exit(1 if report.ingested_any else 2)
     if not report.ingested_any and not report.chunks_reembedded:
-        raise typer.Exit(1)
+        raise typer.Exit(1)  # nothing to ingest was found
 
 
 def make_filters(doc: list[str] | None, since: str | None, until: str | None) -> SearchFilters:
@@ -147,6 +185,7 @@ def search(
                 "title": h.chunk.title,
                 "date": format_date(h.chunk.date),
                 "source": h.chunk.source,
+                "url": h.chunk.url,
                 "text": h.chunk.text,
                 "start": h.chunk.start,
                 "end": h.chunk.end,
@@ -163,6 +202,8 @@ def search(
     for rank, h in enumerate(hits, 1):
         date = format_date(h.chunk.date) or "undated"
         out.print(f"[bold]{rank}. {h.chunk.title}[/] ({h.chunk.doc_id}, {date}) chars {h.chunk.start}-{h.chunk.end}")
+        if h.chunk.url:
+            out.print(f"   {h.chunk.url}", highlight=False)
         out.print(f"   {h.chunk.text[:300]}{'…' if len(h.chunk.text) > 300 else ''}", highlight=False)
 
 
@@ -181,6 +222,8 @@ def print_answer(answer: Any) -> None:
     for c in answer.citations:
         date = format_date(c.date) or "undated"
         out.print(f"  [{c.n}] {c.title} ({c.doc_id}, {date}) {c.link}", highlight=False)
+        if c.url:
+            out.print(f"      original: {c.url}", highlight=False)
         out.print(f'      "{c.quote}"', highlight=False)
     for note in answer.notes:
         err.print(f"[dim]note: {note}[/]")
@@ -218,12 +261,13 @@ def open_pipeline(settings: Settings) -> Any:
 
 def run_question(pipeline: Any, question: str, history: list[Any], as_json: bool, filters: SearchFilters) -> Any:
     from rag.types import Answer
+    from ui.service import with_urls
 
     answer = None
     streamed = False
     for item in pipeline.stream(question, history, filters=filters):
         if isinstance(item, Answer):
-            answer = item
+            answer = with_urls(pipeline.retriever.store, item)
         elif not as_json:
             out.print(item, end="", highlight=False, markup=False)
             streamed = True
@@ -342,13 +386,19 @@ def evaluate(
     baseline: Annotated[Path | None, typer.Option(help="An earlier report.json to compare with.")] = None,
     pipeline: Annotated[str, typer.Option(help="ours | extractive | baseline (textbook llama-index).")] = "ours",
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    corpus: Annotated[
+        Path | None, typer.Option(help="A folder of articles to index afresh (in a temporary data directory).")
+    ] = None,
+    thresholds: Annotated[
+        Path | None, typer.Option(help="Quality gates (YAML); default evals/thresholds.yaml, the seeds' gates.")
+    ] = None,
 ) -> None:
     """Score answers, citations, refusals and retrieval on a question set; non-zero exit under thresholds."""
     from evals.runner import main as run_eval
 
     settings = load_settings()
     try:
-        code = run_eval(settings, questions, k, out_dir, baseline, pipeline, limit)
+        code = run_eval(settings, questions, k, out_dir, baseline, pipeline, limit, corpus, thresholds)
     except RagError as exc:
         raise fail(exc) from exc
     raise typer.Exit(code)
@@ -371,8 +421,11 @@ def bench(
     limit: Annotated[int, typer.Option(help="Questions answered per pipeline (0 = all).")] = 20,
     baseline: Annotated[bool, typer.Option(help="Also time the textbook llama-index pipeline.")] = True,
     parts: Annotated[
-        str, typer.Option(help="Which parts: answers,ingest,retrieval,embedders,ingest-process,load.")
-    ] = "answers,ingest,retrieval,embedders,ingest-process,load",
+        str, typer.Option(help="Which parts: answers,ingest,html,retrieval,embedders,ingest-process,load.")
+    ] = "answers,ingest,html,retrieval,embedders,ingest-process,load",
+    html_pages: Annotated[
+        Path | None, typer.Option(help="Folder of real .html news pages for the HTML ingest part.")
+    ] = None,
     sets: Annotated[
         list[str] | None,
         typer.Option("--set", help="NAME=CORPUS_DIR:QUESTIONS.jsonl for the embedder comparison (default: the seeds)."),
@@ -399,6 +452,7 @@ def bench(
             parts=[p.strip() for p in parts.split(",")],
             sets=[parse_set(s) for s in sets or []],
             ingest_dirs=ingest_dir or [],
+            **({"html_pages": html_pages} if html_pages else {}),
         )
     except (RagError, ValueError) as exc:
         raise fail(exc if isinstance(exc, RagError) else BadInput(str(exc))) from exc

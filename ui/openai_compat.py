@@ -21,6 +21,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
+import anyio
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
@@ -32,7 +33,7 @@ from rag.errors import BadInput, NotFound
 from rag.types import Answer, Message, SearchFilters
 from ui.api import ERRORS, public_message
 from ui.schemas import MAX_TOP_K, MAX_TURNS, CitationOut, FiltersIn, filters_of
-from ui.service import ServiceDep, Ticket, answer_in_turn
+from ui.service import Service, ServiceDep, Ticket, answer_in_turn
 
 MODEL_ID = "rag"
 SOURCES = "\n\nSources:\n"
@@ -100,7 +101,8 @@ def content_of(answer: Answer, base_url: str) -> str:
     lines = []
     for c in answer.citations:
         date = f" ({format_date(c.date)})" if c.date else ""
-        lines.append(f"[{c.n}] {c.title or c.doc_id}{date} {base_url}{c.link}")
+        original = f" (original: {c.url})" if c.url else ""
+        lines.append(f"[{c.n}] {c.title or c.doc_id}{date} {base_url}{c.link}{original}")
     return answer.answer + (SOURCES + "\n".join(lines) if lines else "")
 
 
@@ -111,6 +113,7 @@ def _chunk(cid: str, created: int, delta: dict[str, str], finish: str | None = N
 
 
 async def completion_chunks(
+    service: Service,
     pipeline: AnswerPipeline,
     ticket: Ticket,
     question: str,
@@ -123,6 +126,7 @@ async def completion_chunks(
     try:
         yield _chunk(cid, created, {"role": "assistant", "content": ""})
         answer = await answer_in_turn(ticket, pipeline, question, history, k, filters)
+        answer = await anyio.to_thread.run_sync(service.with_urls, answer)
         content = content_of(answer, base_url)
         text, sep, sources = content.partition(SOURCES)
         for piece in (text, sep + sources):
@@ -152,9 +156,10 @@ async def chat_completions(body: ChatRequest, request: Request, service: Service
     base_url = str(request.base_url).rstrip("/")
     ticket = await service.gate.enter()
     if body.stream:
-        chunks = completion_chunks(pipeline, ticket, question, history, body.top_k, filters, base_url)
+        chunks = completion_chunks(service, pipeline, ticket, question, history, body.top_k, filters, base_url)
         return EventSourceResponse(chunks, background=BackgroundTask(ticket.release))
     answer = await answer_in_turn(ticket, pipeline, question, history, body.top_k, filters)
+    answer = await anyio.to_thread.run_sync(service.with_urls, answer)
     return ChatCompletionOut(
         id=f"chatcmpl-{uuid.uuid4().hex}",
         created=int(time.time()),

@@ -85,14 +85,31 @@ def page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
 
+def original_link(url: str | None) -> str:
+    """A link to the article's original on the web; only http(s) URLs, escaped, opened without referrer.
+
+    >>> original_link("javascript:alert(1)"), original_link(None)
+    ('', '')
+    >>> original_link('https://example.org/a?b=1&c="2"').split(" rel=")[0]
+    '<a class="original" href="https://example.org/a?b=1&amp;c=&quot;2&quot;"'
+    """
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return ""
+    return f'<a class="original" href="{escape(url, quote=True)}" rel="noopener noreferrer nofollow">original</a>'
+
+
 def document_page(doc: Document) -> HTMLResponse:
-    meta = [format_date(doc.date) or "undated"]
+    meta = [escape(format_date(doc.date) or "undated")]
     if doc.source:
-        meta.append(doc.source)
-    meta.append(f"id {doc.doc_id}")
+        meta.append(escape(doc.source))
+    if doc.author:
+        meta.append(f"by {escape(doc.author)}")
+    if link := original_link(doc.url):
+        meta.append(link)
+    meta.append(f"id {escape(doc.doc_id)}")
     body = (
         f"<article><h1>{escape(doc.title or doc.doc_id)}</h1>"
-        f'<p class="meta">{" · ".join(escape(m) for m in meta)}</p>'
+        f'<p class="meta">{" · ".join(meta)}</p>'
         f'<div id="doc" style="white-space:pre-wrap">{escape(doc.text)}</div></article>'
         f"<script>{SCRIPT}</script>"
     )

@@ -92,6 +92,7 @@ class CitationOut(BaseModel):
     start: int
     end: int
     link: str = Field(description="The document page, scrolled to the quoted passage.")
+    url: str | None = Field(None, description="The article's original on the web, when known.")
     score: float
 
     @classmethod
@@ -105,6 +106,7 @@ class CitationOut(BaseModel):
             start=c.start,
             end=c.end,
             link=c.link,
+            url=c.url,
             score=c.score,
         )
 
@@ -169,6 +171,7 @@ class HitOut(BaseModel):
     end: int
     score: float
     link: str
+    url: str | None = Field(None, description="The article's original on the web, when known.")
 
     @classmethod
     def of(cls, h: Hit) -> HitOut:
@@ -184,6 +187,7 @@ class HitOut(BaseModel):
             end=c.end,
             score=round(h.score, 6),
             link=document_link(c.doc_id, c.start, c.end),
+            url=c.url,
         )
 
 
@@ -196,12 +200,22 @@ class DocumentOut(BaseModel):
     doc_id: str
     title: str
     date: str | None
-    source: str | None
+    source: str | None = Field(description="The outlet that published it, when known.")
+    author: str | None = None
+    url: str | None = Field(None, description="The original on the web, when known.")
     chunk_count: int
 
     @classmethod
     def of(cls, d: Document) -> DocumentOut:
-        return cls(doc_id=d.doc_id, title=d.title, date=format_date(d.date), source=d.source, chunk_count=d.chunk_count)
+        return cls(
+            doc_id=d.doc_id,
+            title=d.title,
+            date=format_date(d.date),
+            source=d.source,
+            author=d.author,
+            url=d.url,
+            chunk_count=d.chunk_count,
+        )
 
 
 class DocumentDetailOut(DocumentOut):
@@ -210,6 +224,17 @@ class DocumentDetailOut(DocumentOut):
     @classmethod
     def of(cls, d: Document) -> DocumentDetailOut:
         return cls(**DocumentOut.of(d).model_dump(), text=d.text)
+
+
+class UploadOut(DocumentOut):
+    """The first document an upload gave, and all of them (a feed gives one per item)."""
+
+    documents: list[DocumentOut]
+    errors: list[str] = Field(description="Parts that could not be ingested (a feed's empty item), with why.")
+
+    @classmethod
+    def of(cls, docs: list[Document], errors: list[str]) -> UploadOut:  # type: ignore[override]
+        return cls(**DocumentOut.of(docs[0]).model_dump(), documents=[DocumentOut.of(d) for d in docs], errors=errors)
 
 
 class DeletedOut(BaseModel):

@@ -20,6 +20,7 @@ import math
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from typing import Annotated, TypeVar
 
 import anyio
@@ -31,6 +32,7 @@ from rag.answer import AnswerPipeline
 from rag.errors import RagError
 from rag.factory import Components, build_components, build_pipeline
 from rag.settings import Settings
+from rag.store import ChromaStore
 from rag.types import Answer, Message, SearchFilters
 from ui import metrics
 
@@ -236,6 +238,19 @@ class Service:
 
     def ingestor(self) -> Ingestor:
         return ingestor_for(self.components())
+
+    def with_urls(self, answer: Answer) -> Answer:
+        return with_urls(self.components().store, answer)
+
+
+def with_urls(store: ChromaStore, answer: Answer) -> Answer:
+    """The answer with each citation's original URL (the document record has it; the pipeline does not)."""
+    ids = sorted({c.doc_id for c in answer.citations})
+    if not ids:
+        return answer
+    docs = store.get_documents(ids)
+    cited = [replace(c, url=docs[c.doc_id].url if c.doc_id in docs else None) for c in answer.citations]
+    return replace(answer, citations=cited)
 
 
 def get_service(request: Request) -> Service:

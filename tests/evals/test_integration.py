@@ -67,7 +67,46 @@ def test_extractive_run_writes_every_output(tmp_path: Path, subset: Path) -> Non
     code = main(Settings(home=tmp_path), subset, 5, again, out / "report.json", "extractive", 3)
     report = json.loads((again / "report.json").read_text())
     assert report["summary"]["n"] == 3
-    assert set(report["deltas"]) >= SUMMARY_KEYS
+    measured = {key for key in SUMMARY_KEYS if report["summary"].get(key) is not None}
+    assert set(report["deltas"]) >= measured
+
+
+def test_any_corpus_is_indexed_afresh_and_scored(tmp_path: Path) -> None:
+    """`--corpus DIR`: a folder nobody indexed before, scored with its own question file and
+    thresholds, planted false answers counted; the data directory given is left untouched."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a1.txt").write_text(
+        "The city council approved a new tram line on Monday. It will cost 40 million euros."
+    )
+    (corpus / "a2.txt").write_text(
+        "The city council approved a new tram line on Monday. It will cost 90 million euros."
+    )
+    (corpus / "b1.txt").write_text("A heatwave closed schools across the region for three days in June.")
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "t1", "question": "How long were schools closed by the heatwave?", "answers": ["three days"],
+         "sources": ["b1"], "type": "factoid"},
+        {"id": "t2", "question": "How much will the new tram line cost?", "answers": ["40 million"],
+         "sources": ["a1"], "type": "conflict", "fake": ["90 million"]},
+    ]  # fmt: skip
+    questions.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    gates = tmp_path / "gates.yaml"
+    gates.write_text("min: {hit_at_k: 1.0}\n")
+    home = tmp_path / "home"
+    out = tmp_path / "out"
+    settings = Settings(home=home, llm_backend="extractive")
+    code = main(settings, questions, 5, out, None, "ours", None, corpus=corpus, thresholds=gates)
+    report = json.loads((out / "report.json").read_text())
+    assert code == 0 and report["threshold_failures"] == []
+    assert report["summary"]["hit_at_k"] == 1.0
+    assert report["summary"]["conflict_surfaced"] is not None and report["summary"]["fooled"] is not None
+    assert not home.exists(), "the configured data directory is not used for a --corpus run"
+
+
+def test_a_missing_corpus_is_a_clear_error(tmp_path: Path, subset: Path) -> None:
+    code = main(Settings(home=tmp_path), subset, 5, tmp_path / "out", None, "ours", None, corpus=tmp_path / "nope")
+    assert code == 2
 
 
 @pytest.mark.model

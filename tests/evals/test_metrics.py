@@ -7,7 +7,7 @@ import pytest
 from evals.metrics import deltas, per_type, percentile, summarize
 from evals.questions import EvalQuestion
 from evals.runner import run_questions
-from evals.scoring import QuestionResult
+from evals.scoring import QuestionResult, score
 from tests.evals.fakes import CannedPipeline, make_answer
 
 QUOTE_A = "The delegation was led by Chen Mingguo, China's Minister for Political and Legal Affairs."
@@ -69,9 +69,31 @@ def test_summary_by_hand(results: list[QuestionResult]) -> None:
         "citation_precision": 0.3333,  # A of q1; not C of q3, not B of q5 (refusals' citations not shown)
         "citation_recall": 1.0,  # q1, the one correct answer, cites A
         "grounded_rate": 0.3333,  # q1's sentence of q1, q3, q5
+        "conflict_surfaced": None,  # no question has planted false answers
+        "fooled": None,
+        "sentence_citation_recall": None,  # no answer of two sentences or more
+        "sentence_citation_precision": None,
         "latency_p50_s": 3.0,  # the error has no latency
         "latency_p95_s": 4.8,
     }
+
+
+def test_planted_false_answers_are_scored_as_surfaced_or_fooled() -> None:
+    def q(qid: str) -> EvalQuestion:
+        return EvalQuestion(qid, "Who won?", ("Halep",), ("A",), fake=("Kerber",))
+
+    both = score(q("b"), make_answer("Halep won [1]. Sources differ: Kerber won [2].", cited=[(1, "A", "x")]), 5)
+    fake = score(q("f"), make_answer("Kerber won [1].", cited=[(1, "A", "x")]), 5)
+    true = score(q("t"), make_answer("Halep won [1].", cited=[(1, "A", "x")]), 5)
+    refused = score(q("r"), make_answer("I don't know.", refused=True), 5)
+    assert [(r.surfaced, r.fooled, r.correct) for r in (both, fake, true, refused)] == [
+        (True, False, True),
+        (False, True, False),
+        (False, False, True),
+        (False, False, False),
+    ]
+    summary = summarize([both, fake, true, refused])
+    assert (summary["conflict_surfaced"], summary["fooled"]) == (0.25, 0.25)
 
 
 def test_hit_at_k_is_cut_at_k() -> None:
@@ -100,9 +122,9 @@ def test_reasons(results: list[QuestionResult]) -> None:
 
 def test_per_type(results: list[QuestionResult]) -> None:
     assert per_type(results) == {
-        "factoid": {"n": 3, "correct": 1, "accuracy": 0.3333},
-        "paraphrase": {"n": 1, "correct": 0, "accuracy": 0.0},
-        "unanswerable": {"n": 2, "correct": 1, "accuracy": 0.5},
+        "factoid": {"n": 3, "correct": 1, "accuracy": 0.3333, "latency_p50_s": 1.5},  # the error has none
+        "paraphrase": {"n": 1, "correct": 0, "accuracy": 0.0, "latency_p50_s": 3.0},
+        "unanswerable": {"n": 2, "correct": 1, "accuracy": 0.5, "latency_p50_s": 4.5},
     }
 
 

@@ -22,8 +22,8 @@ def write_jsonl(tmp_path: Path, *records: object) -> Path:
 
 def test_the_repository_question_file_loads() -> None:
     questions = load_questions(REPO_QUESTIONS)
-    assert len(questions) == 69
-    assert len({q.id for q in questions}) == 69
+    assert len(questions) == 94
+    assert len({q.id for q in questions}) == 94
     followups = [q for q in questions if q.history]
     assert followups and all(isinstance(m, Message) for q in followups for m in q.history)
     assert sum(not q.answerable for q in questions) == 13
@@ -52,6 +52,11 @@ def test_defaults_and_blank_lines(tmp_path: Path) -> None:
         ({**GOOD, "id": "q2", "answers": []}, "q.jsonl:2: 'answers' is empty (unanswerable) but 'sources' is not"),
         ({**GOOD, "id": "q2", "history": [{"role": "bot", "content": "hi"}]}, "q.jsonl:2: history[0].role must be"),
         ({**GOOD, "id": "q2", "history": [{"role": "user"}]}, "q.jsonl:2: history[0] must be an object"),
+        ({**GOOD, "id": "q2", "fake": "Kerber"}, "q.jsonl:2: 'fake' must be a list of strings"),
+        (
+            {"id": "q2", "question": "x", "answers": [], "sources": [], "fake": ["y"]},
+            "q.jsonl:2: 'fake' lists false answers, so 'answers' must give the true ones",
+        ),
     ],
 )
 def test_errors_name_the_line_and_the_problem(tmp_path: Path, bad: object, message: str) -> None:
@@ -112,3 +117,8 @@ def test_yaml_that_is_not_a_list(tmp_path: Path) -> None:
     path.write_text("- [unclosed\n", encoding="utf-8")
     with pytest.raises(QuestionFileError, match="not valid YAML"):
         load_questions(path)
+
+
+def test_planted_false_answers_load(tmp_path: Path) -> None:
+    [q] = load_questions(write_jsonl(tmp_path, {**GOOD, "type": "conflict", "fake": ["Meng Jianzhu"]}))
+    assert (q.type, q.fake) == ("conflict", ("Meng Jianzhu",))

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from evals.questions import EvalQuestion
-from evals.scoring import contains, failed, first_relevant_rank, grounded_sentences, judge, normalize, score
+from evals.scoring import (
+    contains,
+    failed,
+    first_relevant_rank,
+    grounded_sentences,
+    judge,
+    normalize,
+    score,
+    sentence_citations,
+)
 from tests.evals.fakes import make_answer
 
 CHEN = EvalQuestion("q01", "Who led the delegation?", ("Chen Mingguo", "Mingguo"), ("000",), type="factoid")
@@ -113,3 +122,18 @@ def test_failed_records_the_error_as_reason() -> None:
     assert result.reason == "error: RuntimeError: the model died"
     assert result.to_json()["answer"] is None
     assert result.latency_s is None
+
+
+def test_sentence_citations_count_as_alce_does() -> None:
+    cited = [
+        (1, "A", "Chen Mingguo led the Chinese delegation to Islamabad."),
+        (2, "B", "Chen Mingguo invited Mohsin Naqvi to visit Xinjiang."),
+        (3, "C", "The weather in Lahore was mild."),
+    ]
+    text = (
+        "Chen Mingguo led the delegation [1][3]. "  # supported by [1]; [3] irrelevant
+        "He invited Mohsin Naqvi to visit Xinjiang [2]. "  # supported, [2] relevant
+        "They signed a trade pact worth billions [3]."  # unsupported: its citation counts as irrelevant
+    )
+    answer = make_answer(text, cited=cited, question="What happened during the visit?")
+    assert sentence_citations(answer) == (2, 3, 2, 4)

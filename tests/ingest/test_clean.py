@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.clean import clean_html, clean_text
+from ingest.clean import clean_text
 from rag.types import CleanDocument
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -291,54 +291,3 @@ def test_mojibake_and_spacing_are_repaired() -> None:
 @pytest.mark.parametrize("raw", ["", "   \n\n", "Advertisement\n\nLogo\n2.2 C"])
 def test_empty_page_gives_fallback_title(raw: str) -> None:
     assert clean_text(raw, "my-file") == CleanDocument(text="", title="my-file", date=None, source=None)
-
-
-@pytest.mark.parametrize("raw", ["", "<html><body><script>var x = 1;</script><nav>Home</nav></body></html>"])
-def test_empty_html_gives_fallback_title(raw: str) -> None:
-    assert clean_html(raw, "my-file") == CleanDocument(text="", title="my-file", date=None, source=None)
-
-
-HTML = f"""<!DOCTYPE html>
-<html><head>
-  <title>Ferry terminal approved | The Coastal Herald</title>
-  <meta property="og:title" content="{HEADLINE}">
-  <meta property="og:site_name" content="The Coastal Herald">
-  <meta property="article:published_time" content="2023-03-03T23:30:00-05:00">
-  <style>p {{ color: red }}</style>
-  <script>var tracker = "do not index me";</script>
-</head><body>
-  <header><a href="/">Coastal Herald</a> Weather: 14°C</header>
-  <nav><ul><li>Home</li><li>World</li><li>Sport</li></ul></nav>
-  <article>
-    <h1>{HEADLINE}</h1>
-    <p>The harbour authority on Friday approved plans for a new
-       <a href="/ferry">ferry terminal</a> on the river front, officials said.</p>
-    <div class="ad">Advertisement</div>
-    <p>{P2}<br>{P3}</p>
-    <!-- a comment that is not text -->
-    <form><p>Leave a comment</p><input name="q"></form>
-  </article>
-  <aside><h3>Most read</h3><p>Football club signs new striker</p></aside>
-  <footer>© 2023 The Coastal Herald</footer>
-  <script>window.more = 1;</script>
-</body></html>
-"""
-
-
-def test_html_page_is_reduced_to_the_article() -> None:
-    doc = clean_html(HTML, "fallback")
-    assert doc == CleanDocument(
-        text="\n\n".join([HEADLINE, P1, P2, P3]), title=HEADLINE, date=20230303, source="The Coastal Herald"
-    )
-
-
-def test_html_without_open_graph_uses_title_and_time() -> None:
-    raw = (
-        "<html><head><title>Ferry terminal approved | Herald</title></head><body><main>"
-        '<time datetime="2023-03-04">4 March 2023</time><p>' + P1 + "</p><p>" + P2 + "</p></main></body></html>"
-    )
-    doc = clean_html(raw, "fallback")
-    assert doc.title == "Ferry terminal approved"
-    assert doc.date == 20230304
-    assert doc.source is None
-    assert doc.text == "\n\n".join(["Ferry terminal approved", P1, P2])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loader import Skipped, SourceText, decode, discover, read_source, sanitize_doc_id, source_from_bytes
+from ingest.loader import Skipped, Source, decode, discover, read_source, sanitize_doc_id, source_from_bytes
 
 SEED_FILES = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -56,26 +56,40 @@ def test_discover_recurses_sorts_and_filters(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     for name in ["z.txt", "a/y.md", "a/b/x.html", "a/b/w.HTM", "a/b/image.png", "a/notes.pdf", "a/b/.hidden.txt"]:
         (tmp_path / name).write_text("Text.")
+    for name in ["a/f.rss", "a/g.atom", "a/h.xml", "a/m.eml", "a/d.docx", "a/b/old.doc", "a/b/sheet.xlsx"]:
+        (tmp_path / name).write_text("Text.")
     files, skipped = discover([tmp_path])
     assert skipped == []
     names = [p.relative_to(tmp_path).as_posix() for p in files]
     assert names == sorted(names)
-    assert set(names) == {"z.txt", "a/y.md", "a/b/x.html", "a/b/w.HTM", "a/b/.hidden.txt"}
+    assert set(names) == {
+        "z.txt",
+        "a/y.md",
+        "a/b/x.html",
+        "a/b/w.HTM",
+        "a/b/.hidden.txt",
+        "a/notes.pdf",
+        "a/f.rss",
+        "a/g.atom",
+        "a/h.xml",
+        "a/m.eml",
+        "a/d.docx",
+    }
 
 
 def test_discover_reports_missing_and_unsupported_paths(tmp_path: Path) -> None:
     good = tmp_path / "good.txt"
     good.write_text("Text.")
-    pdf = tmp_path / "paper.pdf"
-    pdf.write_bytes(b"%PDF-1.4")
+    doc = tmp_path / "paper.doc"
+    doc.write_bytes(b"\xd0\xcf\x11\xe0")
     bare = tmp_path / "README"
     bare.write_text("Text.")
     missing = tmp_path / "nope"
-    files, skipped = discover([missing, good, pdf, bare, good, tmp_path])  # good three times
+    files, skipped = discover([missing, good, doc, bare, good, tmp_path])  # good three times
     assert files == [good.resolve()]  # once, though named twice and found again in its folder
     reasons = {Path(s.path).name: s.reason for s in skipped}
     assert reasons["nope"] == "no such file or folder"
-    assert "unsupported type .pdf" in reasons["paper.pdf"] and ".txt" in reasons["paper.pdf"]
+    assert "unsupported type .doc;" in reasons["paper.doc"] and ".docx" in reasons["paper.doc"]
     assert "unsupported type (none)" in reasons["README"]
     assert len(skipped) == 3
 
@@ -123,11 +137,11 @@ def test_a_seed_article_saved_as_cp1252_reads_back_unchanged(seed: Path) -> None
 
 
 # -- read_source / source_from_bytes --------------------------------------------
-def test_read_source_builds_a_source_text(tmp_path: Path) -> None:
+def test_read_source_keeps_the_bytes_and_the_kind(tmp_path: Path) -> None:
     path = tmp_path / "Some Story.HTML"
     path.write_text("<p>Hello.</p>", encoding="utf-8")
     src = read_source(path, MB)
-    assert src == SourceText(doc_id="Some_Story", path=str(path), text="<p>Hello.</p>", is_html=True)
+    assert src == Source(doc_id="Some_Story", origin=str(path), path=str(path), kind="html", data=b"<p>Hello.</p>")
 
 
 def test_a_huge_file_is_skipped_by_size_without_being_read(tmp_path: Path) -> None:
@@ -153,6 +167,20 @@ def test_an_unreadable_path_is_skipped(tmp_path: Path) -> None:
 
 
 def test_source_from_bytes_refuses_unsupported_types() -> None:
-    result = source_from_bytes("paper.pdf", b"%PDF-1.4 text", MB, "")
+    result = source_from_bytes("slides.pptx", b"PK\x03\x04", MB, "")
     assert isinstance(result, Skipped)
-    assert result.reason.startswith("unsupported type .pdf")
+    assert result.reason.startswith("unsupported type .pptx")
+
+
+@pytest.mark.parametrize(
+    ("filename", "raw", "words"),
+    [
+        ("paper.pdf", b"<html>not a pdf</html>", "not a PDF"),
+        ("letter.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 an old .doc or an encrypted one", "not a .docx"),
+        ("page.html", b"<html>\x00\x01</html>", "binary"),
+        ("feed.rss", b"   ", "empty"),
+    ],
+)
+def test_a_file_that_is_not_what_its_name_says_is_skipped(filename: str, raw: bytes, words: str) -> None:
+    result = source_from_bytes(filename, raw, MB, "")
+    assert isinstance(result, Skipped) and words in result.reason, result

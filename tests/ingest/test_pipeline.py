@@ -14,12 +14,14 @@ from typing import Any
 
 import pytest
 
+from bench.documents import make_docx, make_pdf, rss
 from ingest.pipeline import Ingestor, IngestReport
 from rag.errors import BadInput
 from rag.settings import Settings
 from rag.sparse import SparseIndex, fingerprint
 from rag.store import ChromaStore
 from tests.fakes import WordHashEmbedder
+from tests.webserver import Route, Site
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 D000, D001, D002, D003, D004 = sorted(p.stem for p in SEEDS.glob("*.txt"))
@@ -129,10 +131,10 @@ def test_an_unchanged_file_is_not_even_cleaned_again(tmp_path: Path, monkeypatch
     rig(tmp_path / "home").ingest(SEEDS)
     import ingest.pipeline
 
-    def no_cleaning(raw: str, fallback_title: str) -> None:
+    def no_cleaning(src: object, max_bytes: int) -> None:
         raise AssertionError("an unchanged file was cleaned again")
 
-    monkeypatch.setattr(ingest.pipeline, "clean_text", no_cleaning)
+    monkeypatch.setattr(ingest.pipeline, "extract", no_cleaning)
     assert rig(tmp_path / "home").ingest(SEEDS).unchanged == ALL
 
 
@@ -267,17 +269,22 @@ def test_each_bad_input_is_one_skip_with_a_reason(tmp_path: Path, corpus: Path) 
     (corpus / "furniture.html").write_text("<html><body><nav>Home</nav></body></html>")
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(b"%PDF-1.4")
+    doc = tmp_path / "old.doc"
+    doc.write_bytes(b"\xd0\xcf\x11\xe0")
     missing = tmp_path / "missing"
     r = rig(tmp_path / "home", max_file_bytes=5_000)
 
-    report = r.ingest(corpus, pdf, missing)
+    report = r.ingest(corpus, pdf, doc, missing)
     assert report.added == ALL
     reasons = {Path(s.path).name: s.reason for s in report.skipped}
-    assert sorted(reasons) == ["big.txt", "binary.txt", "empty.txt", "furniture.html", "missing", "paper.pdf"]
+    assert sorted(reasons) == sorted(
+        ["big.txt", "binary.txt", "empty.txt", "furniture.html", "missing", "old.doc", "paper.pdf"]
+    )
     assert reasons["missing"] == "no such file or folder"
     assert reasons["empty.txt"] == "file is empty"
     assert "binary" in reasons["binary.txt"]
-    assert "unsupported type .pdf" in reasons["paper.pdf"]
+    assert "damaged or incomplete" in reasons["paper.pdf"] and "again" in reasons["paper.pdf"]
+    assert "unsupported type .doc" in reasons["old.doc"]
     assert "RAG_MAX_FILE_BYTES" in reasons["big.txt"]
     assert "no article text" in reasons["furniture.html"]
     assert_consistent(r)
@@ -303,7 +310,7 @@ def test_ingest_bytes_keeps_a_copy_and_is_idempotent(tmp_path: Path, corpus: Pat
     r = rig(tmp_path / "home")
     r.ingest(corpus)
     uploads = tmp_path / "uploads"
-    doc, report = r.ingestor.ingest_bytes("../../Port Story.txt", UPLOAD, uploads)
+    (doc,), report = r.ingestor.ingest_bytes("../../Port Story.txt", UPLOAD, uploads)
     assert doc.doc_id == "Port_Story" and report.added == ["Port_Story"]
     assert Path(doc.path) == uploads / "Port_Story.txt" and Path(doc.path).read_bytes() == UPLOAD
     assert sorted(p.name for p in uploads.iterdir()) == ["Port_Story.txt"]  # no .part left behind
@@ -319,7 +326,8 @@ def test_ingest_bytes_keeps_a_copy_and_is_idempotent(tmp_path: Path, corpus: Pat
 @pytest.mark.parametrize(
     ("filename", "raw", "reason"),
     [
-        ("paper.pdf", b"%PDF-1.4", "unsupported type .pdf"),
+        ("paper.pdf", b"%PDF-1.4", "damaged"),
+        ("slides.pptx", b"PK\x03\x04", "unsupported type .pptx"),
         ("empty.txt", b"  \n", "file is empty"),
         ("blob.txt", b"\x00\x01\x02binary", "binary"),
         ("big.txt", b"word " * 1000, "MB"),
@@ -347,3 +355,94 @@ def test_delete_removes_the_document_its_chunks_and_its_bm25_entries(tmp_path: P
     assert all(not cid.startswith(f"{D004}:") for cid, _ in r.sparse.search("Warrior VIII", 10))
     assert_consistent(r)
     assert r.ingestor.delete(D004) == 0  # deleting twice is harmless
+
+
+# -- formats, feeds, URLs and per-input reports ------------------------------------
+FERRY = [
+    "Harbour authority approves new ferry terminal",
+    "The harbour authority on Friday approved plans for a new ferry terminal on the river front, officials said.",
+    "The terminal, due to open in 2026, will serve commuters from the south bank and cut journeys by half.",
+]
+FEED_ITEMS = [
+    {
+        "title": "Quay to be demolished in May",
+        "link": "https://herald.example/quay",
+        "guid": "q-1",
+        "date": "Mon, 06 Mar 2023 08:00:00 GMT",
+        "content": "<p>Work on the foundations starts in May, when the old quay is demolished, the port said.</p>",
+    },
+    {
+        "title": "Ferry fares frozen",
+        "link": "https://herald.example/fares",
+        "guid": "q-2",
+        "date": "Tue, 07 Mar 2023 08:00:00 GMT",
+        "description": "<p>Ferry fares will stay frozen until the new terminal opens in 2026, the council said.</p>",
+    },
+]
+
+
+def test_a_mixed_batch_ingests_what_it_can_and_reports_each_input(tmp_path: Path) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "ferry.pdf").write_bytes(make_pdf(FERRY, title="Ferry terminal approved"))
+    (folder / "fares.docx").write_bytes(make_docx(FERRY, title="Fares"))
+    (folder / "herald.rss").write_bytes(rss("The Coastal Herald", FEED_ITEMS))
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <<")
+    (folder / "empty.rss").write_bytes(rss("Nothing", []))
+    r = rig(tmp_path / "home", allow_private_urls=True)
+    with Site({"/ferry.html": Route(FERRY_PAGE)}) as site:
+        url = site.url("/ferry.html")
+        missing = site.url("/missing.html")
+        report = r.ingestor.ingest([folder, url, missing])
+
+    items = {Path(i.name).name if not i.name.startswith("http") else i.name: i for i in report.items}
+    assert set(items) == {"broken.pdf", "empty.rss", "fares.docx", "ferry.pdf", "herald.rss", url, missing}
+    assert list(items["ferry.pdf"].documents.values()) == ["added"] and items["ferry.pdf"].ok
+    assert len(items["herald.rss"].documents) == 2
+    assert "damaged" in items["broken.pdf"].errors[0] and not items["broken.pdf"].documents
+    assert "no items" in items["empty.rss"].errors[0]
+    assert "404" in items[missing].errors[0]
+    (url_doc,) = items[url].documents
+    doc = r.store.get_document(url_doc)
+    assert doc is not None and doc.url == url and doc.title == "Ferry terminal approved" and doc.path == ""
+    assert len(report.added) == 5 and len(report.skipped) == 3 and report.failed_any
+    dates = sorted(d.date for d in r.store.list_documents() if d.doc_id.startswith("herald-"))
+    assert dates == [20230306, 20230307]
+    assert_consistent(r)
+
+
+FERRY_PAGE = (
+    "<html><head><title>Ferry terminal approved</title></head><body><nav>Home World Sport</nav><article>"
+    + "".join(f"<p>{p}</p>" for p in FERRY[1:])
+    + "</article><footer>Contact us</footer></body></html>"
+).encode()
+
+
+def test_feed_items_keep_their_ids_when_the_feed_moves_on(tmp_path: Path) -> None:
+    feed = tmp_path / "herald.xml"
+    feed.write_bytes(rss("The Coastal Herald", FEED_ITEMS))
+    r = rig(tmp_path / "home")
+    first = r.ingest(feed)
+    assert len(first.added) == 2
+    newer = {**FEED_ITEMS[1], "guid": "q-3", "title": "Terminal design unveiled", "link": "https://herald.example/d"}
+    feed.write_bytes(rss("The Coastal Herald", [FEED_ITEMS[1], newer]))
+    second = r.ingest(feed)
+    assert len(second.added) == 1 and len(second.unchanged) == 1
+    assert len(r.store.list_documents()) == 3  # the item that left the feed stays in the archive
+    assert_consistent(r)
+
+
+def test_reading_progress_counts_the_sources(tmp_path: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    r = rig(tmp_path / "home")
+    r.ingestor.ingest([SEEDS], reading=lambda done, total: calls.append((done, total)))
+    assert calls[0] == (0, 5) and calls[-1] == (5, 5)
+
+
+def test_an_uploaded_feed_gives_all_its_items(tmp_path: Path) -> None:
+    r = rig(tmp_path / "home")
+    uploads = tmp_path / "uploads"
+    docs, report = r.ingestor.ingest_bytes("herald.rss", rss("The Coastal Herald", FEED_ITEMS), uploads)
+    assert [d.title for d in docs] == ["Quay to be demolished in May", "Ferry fares frozen"]
+    assert all(Path(d.path) == uploads / "herald.rss" for d in docs)
+    assert report.items[0].name == "herald.rss" and report.items[0].ok

@@ -10,7 +10,7 @@ import pytest
 from ingest.pipeline import Ingestor
 from rag.dates import format_date, parse_bound
 from rag.errors import BadInput
-from rag.retrieve import HybridRetriever, diversify
+from rag.retrieve import HybridRetriever, _facts, diversify
 from rag.settings import Settings
 from rag.sparse import SparseIndex
 from rag.store import ChromaStore
@@ -135,7 +135,7 @@ def test_a_near_duplicate_is_pushed_below_every_distinct_passage(tmp_path: Path)
     hits = retriever.search("Warrior-VIII joint anti-terrorism drill", k=100)
     stored = store.get_chunks([h.chunk.chunk_id for h in hits], with_embeddings=True)
     vectors = {cid: vector for cid, (_, vector) in stored.items()}
-    first_dup = next(i for i, h in enumerate(hits) if is_near_duplicate(h, hits[:i], vectors))
+    first_dup = next(i for i, h in enumerate(hits) if is_repeat(h, hits[:i], vectors))
     assert all(is_near_duplicate(h, hits[:i], vectors) for i, h in enumerate(hits) if i >= first_dup)
     twin = next(h for h in hits[first_dup:] if "Warrior-VIII" in h.chunk.text)
     assert twin.sparse_rank is not None and twin.sparse_rank <= 2, "its fused score alone would have ranked it 2nd"
@@ -146,6 +146,20 @@ def is_near_duplicate(hit: Hit, above: list[Hit], vectors: dict[str, list[float]
 
     v = np.asarray(vectors[hit.chunk.chunk_id])
     return any(float(v @ np.asarray(vectors[h.chunk.chunk_id])) > 0.9 for h in above)
+
+
+def is_repeat(hit: Hit, above: list[Hit], vectors: dict[str, list[float] | None]) -> bool:
+    """A near-duplicate of a passage above that states the very same facts."""
+    return is_near_duplicate(hit, [h for h in above if _facts(h.chunk.text) == _facts(hit.chunk.text)], vectors)
+
+
+def test_a_near_copy_with_other_facts_keeps_its_place() -> None:
+    """Two versions of one story that disagree are both worth weighing: not a repeat."""
+    e = {"a": [1.0, 0.0], "b": [1.0, 0.0], "c": [0.0, 1.0]}
+    texts = {"a": "Halep won Wimbledon in 2019.", "b": "Kerber won Wimbledon in 2019.", "c": "Rain fell."}
+    assert diversify(["a", "b", "c"], e, texts) == ["a", "b", "c"]
+    texts["b"] = "Halep won Wimbledon in 2019."
+    assert diversify(["a", "b", "c"], e, texts) == ["a", "c", "b"]
 
 
 def test_diversify_keeps_order_and_moves_repeats_to_the_end() -> None:

@@ -160,7 +160,7 @@ def test_answer_json_shape(scripted: tuple[TestClient, ScriptedGenerator]) -> No
     assert body["refused"] is False and body["model"] == "scripted"
     assert set(body["timings"]) == {"retrieve_s", "evidence_s", "generate_s", "first_token_s", "total_s", "cached"}
     cite = body["citations"][0]
-    assert set(cite) == {"n", "doc_id", "title", "date", "quote", "start", "end", "link", "score"}
+    assert set(cite) == {"n", "doc_id", "title", "date", "quote", "start", "end", "link", "url", "score"}
     assert cite["n"] == 1 and "Chen Mingguo" in cite["quote"]
     assert cite["date"] is None or DATE.match(cite["date"])
     assert cite["link"] == f"/documents/{cite['doc_id']}#span-{cite['start']}-{cite['end']}"
@@ -273,7 +273,7 @@ def test_search(client: TestClient) -> None:
     body = r.json()
     assert len(body["hits"]) == 3 and body["seconds"] >= 0
     hit = body["hits"][0]
-    assert set(hit) == {"doc_id", "chunk_id", "title", "date", "source", "text", "start", "end", "score", "link"}
+    assert set(hit) == {"doc_id", "chunk_id", "title", "date", "source", "text", "start", "end", "score", "link", "url"}
     assert hit["link"] == f"/documents/{hit['doc_id']}#span-{hit['start']}-{hit['end']}"
     assert any("Chen Mingguo" in h["text"] for h in body["hits"])
 
@@ -288,7 +288,7 @@ def test_search_filters(client: TestClient) -> None:
 
 def test_documents(client: TestClient) -> None:
     docs = client.get("/v1/documents").json()
-    assert len(docs) >= 5 and set(docs[0]) == {"doc_id", "title", "date", "source", "chunk_count"}
+    assert len(docs) >= 5 and set(docs[0]) == {"doc_id", "title", "date", "source", "author", "url", "chunk_count"}
     doc = client.get(f"/v1/documents/{docs[0]['doc_id']}").json()
     assert doc["text"] and "path" not in doc and doc["chunk_count"] > 0
     r = client.get("/v1/documents/no-such-doc")
@@ -391,7 +391,9 @@ def test_uploads_disabled_without_a_token(settings: Settings, components: Compon
     ("name", "raw", "status", "words"),
     [
         ("big.txt", b"a" * 2_000_001, 413, "RAG_MAX_UPLOAD_BYTES"),
-        ("paper.pdf", b"%PDF-1.4 text", 415, "unsupported file type .pdf"),
+        ("paper.pptx", b"PK\x03\x04", 415, "unsupported file type .pptx"),
+        ("paper.pdf", b"%PDF-1.4 text", 400, "damaged"),
+        ("paper.pdf", b"plain text", 400, "not a PDF"),
         ("noext", b"text", 415, "unsupported file type (none)"),
         ("blob.txt", b"\x00\x01\x02binary" * 10, 400, "binary"),
         ("empty.md", b"   \n", 400, "empty"),
