@@ -91,7 +91,9 @@ def concurrently(url: str, path: str, body: dict[str, object], n: int) -> list[h
         return list(pool.map(one, range(n)))
 
 
-def upload_and_check_every_worker_sees_it(served: Served) -> list[httpx.Response]:
+def upload_and_check_every_worker_sees_it(served: Served, fact: str | None = None) -> list[httpx.Response]:
+    """Upload the article through one worker; every worker finds it and answers from it
+    (saying `fact`, when a model writes the answer)."""
     r = httpx.post(
         f"{served.url}/v1/documents",
         headers={"authorization": f"Bearer {TOKEN}"},
@@ -110,7 +112,8 @@ def upload_and_check_every_worker_sees_it(served: Served) -> list[httpx.Response
     for r in answers:
         assert r.status_code == 200, r.text
         body = r.json()
-        assert "240" in body["answer"] and body["citations"][0]["doc_id"] == "quetzalpine", body
+        assert body["citations"][0]["doc_id"] == "quetzalpine" and not body["refused"], body
+        assert fact is None or fact in body["answer"], body
     return answers
 
 
@@ -182,7 +185,7 @@ def test_the_three_process_layout(tmp_path: Path, stopped: list[Served]) -> None
         stopped.append(served)
         served.wait_all_ready(300)
         assert "Chroma server at" not in served.text(), "RAG_CHROMA_URL given: no Chroma server of its own"
-        answers = upload_and_check_every_worker_sees_it(served)
+        answers = upload_and_check_every_worker_sees_it(served, fact="240")
         assert any(r.json()["model"] == "qwen-shared" and not r.json()["timings"]["cached"] for r in answers)
     finally:
         model.send_signal(signal.SIGINT)
