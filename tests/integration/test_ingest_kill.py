@@ -25,10 +25,11 @@ from tests.fakes import WordHashEmbedder
 TRIALS = 10
 
 
-def run_ingest(home: Path, corpus: Path) -> subprocess.Popen[bytes]:
+def run_ingest(home: Path, corpus: Path, *, as_json: bool = True) -> subprocess.Popen[bytes]:
+    """`rag ingest`; without `as_json` it logs a line per embedding batch on stderr (not a tty)."""
     env = {**os.environ, "RAG_HOME": str(home), "RAG_EMBED_BATCH_SIZE": "4", "HF_HUB_OFFLINE": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "ui.cli", "ingest", str(corpus), "--json"],
+        [sys.executable, "-m", "ui.cli", "ingest", str(corpus), *(["--json"] if as_json else [])],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -83,7 +84,7 @@ def kill_after_batch(proc: subprocess.Popen[bytes], batch: int, delay: float) ->
         line = proc.stderr.readline()
         if not line:
             break  # the run ended before that batch
-        if line.startswith(b"embedded "):
+        if line.startswith(b"embedding "):
             seen += 1
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
@@ -99,7 +100,7 @@ def test_killed_ingests_converge_to_the_clean_index(
     partial = 0
     for trial in range(TRIALS):
         home = tmp_path / f"trial{trial}"
-        proc = run_ingest(home, corpus)
+        proc = run_ingest(home, corpus, as_json=False)
         # Mostly mid-embedding; one trial before the first batch, one after the last.
         batch = 0 if trial == 0 else batches if trial == 1 else rng.randint(1, batches - 1)
         kill_after_batch(proc, batch, rng.uniform(0.0, 0.3))

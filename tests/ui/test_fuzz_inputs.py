@@ -26,7 +26,7 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis.specs.openapi.schemas import OpenApiSchema
@@ -358,6 +358,7 @@ def test_path_traversal_in_ids(app: FastAPI, client: TestClient, config: Setting
 @given(doc_id=st.text(min_size=1, max_size=80))
 @FUZZ
 def test_unknown_document_ids(client: TestClient, doc_id: str) -> None:
+    assume(doc_id not in (".", ".."))  # dot segments: the HTTP client resolves them (RFC 3986) before sending
     path = quote(doc_id, safe="")
     r = client.get(f"/v1/documents/{path}")
     check(r, "/v1/documents/x")
