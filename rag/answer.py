@@ -169,7 +169,7 @@ class AnswerPipeline:
         started = time.perf_counter()
         timings = Timings()
         question = self.retriever.check_query(question)
-        standalone = standalone_question(question, history)
+        standalone = self.standalone(question, history)  # what the answer cache keys on, too
         k = self.settings.top_k if k is None else k
         analysis = analyze(standalone)
         form = form_of(analysis)

@@ -252,10 +252,10 @@ def test_chat_completion_history_and_errors(scripted: tuple[TestClient, Scripted
     messages = [
         {"role": "user", "content": QUESTION},
         {"role": "assistant", "content": "Chen Mingguo led it [1].\n\nSources:\n[1] A title http://x/documents/a"},
-        {"role": "user", "content": "What did he say about Xinjiang?"},
+        {"role": "user", "content": "Whom did he invite to Xinjiang?"},
     ]
     assert client.post("/v1/chat/completions", json={"model": "rag", "messages": messages}).status_code == 200
-    assert "Question: What did Chen Mingguo say about Xinjiang?" in gen.prompts[-1][-1].content
+    assert "Question: Whom did Chen Mingguo invite to Xinjiang?" in gen.prompts[-1][-1].content
     r = client.post("/v1/chat/completions", json={"model": "rag", "messages": messages[:2]})
     assert r.status_code == 400 and "last message" in r.json()["detail"]
     r = client.post("/v1/chat/completions", json={"model": "gpt-4", "messages": messages})
