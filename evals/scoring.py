@@ -92,13 +92,23 @@ def grounded_sentences(answer: Answer) -> tuple[int, int]:
             continue
         total += 1
         cited = [quotes[int(n)] for n in _MARKER.findall(sentence) if int(n) in quotes]
-        quoted = _QUOTED.findall(body)  # "another article reports "…"": a verbatim quote stands on its own
-        if cited and (
-            support(body, " ".join(cited), answer.standalone_question) >= SUPPORTED
-            or any(q in c for q in quoted for c in cited)
-        ):
+        if cited and (support(body, " ".join(cited), answer.standalone_question) >= SUPPORTED or is_quote(body, cited)):
             supported += 1
     return supported, total
+
+
+def is_quote(sentence: str, quotes: Sequence[str]) -> bool:
+    """Whether a sentence is, or holds in quotation marks, verbatim text of one of the passages
+    it cites: a quote stands on its own ("another article reports "…"", a listed passage).
+
+    >>> is_quote("Rain fell in Lahore.", ["On Monday, rain fell in Lahore. Roads closed."])
+    False
+    >>> is_quote("On Monday, rain fell in Lahore.", ["On Monday, rain fell in Lahore. Roads closed."])
+    True
+    """
+    flat = [" ".join(q.split()) for q in quotes]
+    parts = [*_QUOTED.findall(sentence), sentence.rstrip(" .")]
+    return any(len(part) >= 8 and " ".join(part.split()) in q for part in parts for q in flat)
 
 
 def sentence_citations(answer: Answer) -> tuple[int, int, int, int]:
@@ -115,9 +125,7 @@ def sentence_citations(answer: Answer) -> tuple[int, int, int, int]:
     supported = total = relevant = cited_total = 0
 
     def holds(body: str, texts: list[str]) -> bool:
-        quoted = _QUOTED.findall(body)
-        joined = " ".join(texts)
-        return bool(texts) and (support(body, joined, question) >= SUPPORTED or any(q in joined for q in quoted))
+        return bool(texts) and (support(body, " ".join(texts), question) >= SUPPORTED or is_quote(body, texts))
 
     for sentence in split_answer(answer.answer):
         body = _MARKER.sub("", sentence).strip()

@@ -218,8 +218,10 @@ class AnswerPipeline:
 
         text: str | None = None
         if self.generator is not None:
-            messages = build_prompt(standalone, evidence.passages, bool(_TIME_WORDS.search(standalone)))
-            max_tokens = self.settings.llm_max_tokens
+            messages = build_prompt(
+                standalone, evidence.passages, bool(_TIME_WORDS.search(standalone)), form.instruction
+            )
+            max_tokens = form.max_tokens or self.settings.llm_max_tokens
             gen_started = time.perf_counter()
             parts: list[str] = []
             try:
@@ -292,9 +294,7 @@ class AnswerPipeline:
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.append(f"no passage names {', '.join(dict.fromkeys(missing))}, which the question names")
             return refusal
-        placed: list[Placed] = [
-            (" ".join(sentence.split()), [p.n], 1.0) for p in chosen for sentence in split_answer(p.text)
-        ]
+        placed: list[Placed] = [(" ".join(p.text.split()), [p.n], 1.0) for p in chosen]
         answer = self._compose(question, standalone, placed, evidence, timings, model="extractive", verbatim=True)
         answer.notes.append(f"{form.name}: composed from {len(chosen)} passage(s) of the articles, each quoted")
         return answer
@@ -324,11 +324,12 @@ class AnswerPipeline:
                 numbering.setdefault(n, len(numbering) + 1)
             tail = "".join(f"[{numbering[n]}]" for n in markers)
             cited = [by_n[n] for n in markers]
-            quoted = sentence
-            if not verbatim:
-                source = " ".join(p.text for p in cited)
-                quoted = quote_names(quote_dates(quote_figures(sentence, cited), cited), source)
             label = f"{date_label(sentence, cited[0].date)}: " if form.dated else ""
+            if verbatim:  # a quoted passage: each of its sentences carries the marker
+                sentences.append(label + " ".join(with_marker(part, tail) for part in split_answer(sentence)))
+                continue
+            source = " ".join(p.text for p in cited)
+            quoted = quote_names(quote_dates(quote_figures(sentence, cited), cited), source)
             sentences.append(label + with_marker(quoted, tail))
         notes: list[str] = []
         # Items of a list or a timeline differ by design; only one fact can be contradicted.

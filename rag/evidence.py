@@ -153,8 +153,12 @@ def select_evidence(
             lexical = coverage(terms, words, idf)
             layers = [text, context.text if context else "", c.text, c.title]
             verdict = analysis.verdict(layers, c.date, near=2)
-            # Names are in most news sentences, so only a date or a figure marks an answer.
-            offers = analysis.offers(text) if analysis.kind in ("date", "number") else 0.0
+            # Places and other capitalised words are in most news sentences; a date, a figure or
+            # a person the question does not name marks an answer.
+            if analysis.kind in ("date", "number"):
+                offers = analysis.offers(text)
+            else:
+                offers = float(analysis.kind == "person" and analysis.names_someone(text))
             lift = MEETS_WEIGHT * (verdict == "meets") + OFFERS_WEIGHT * offers
             sent = Sentence(c.doc_id, c.title, c.date, s, e, text, rank, lexical + prior + lift, lexical)
             key = (c.doc_id, s)

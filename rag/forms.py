@@ -3,6 +3,7 @@ and how its sentences are laid out.
 
     kind (rag.question)                          form         answer
     person, place, date, number, thing, yes/no   fact         one sentence the model writes
+      … of two parts ("…, and how much…?")       parts        a sentence a part, from every article
     list                                         list         each article sentence that gives items, a line each
     explanation                                  explanation  two to four article sentences
     timeline                                     timeline     one dated line per event, in date order
@@ -34,15 +35,22 @@ class Form:
     per_document: bool = False  # evidence from every relevant article first
     dated: bool = False  # each item starts with its date, items in date order
     as_lines: bool = False  # one line per item, "- " first
+    instruction: str = ""  # for the model; a form without one is composed by code
+    max_tokens: int | None = None  # the model's answer; None = the settings'
 
     @property
     def composed(self) -> bool:
         """Composed by code from the articles' sentences, rather than written by the model."""
-        return self.name != "fact"
+        return not self.instruction
 
 
-FACT = Form("fact", None, None)
 FACT_INSTRUCTION = "Answer in one short sentence."
+FACT = Form("fact", None, None, instruction=FACT_INSTRUCTION)
+# "How long is the border, and how much is the corridor worth?": one fact per part, from every article.
+PARTS = Form(
+    "parts", 7, 900, per_document=True, instruction="Answer each part of the question in one short sentence.",
+    max_tokens=120,
+)  # fmt: skip
 FORMS = {
     "list": Form("list", 8, 1100, items=6, per_document=True, as_lines=True),
     "explanation": Form("explanation", 6, 900, items=4, per_document=True),
@@ -52,7 +60,12 @@ FORMS = {
 
 
 def form_of(analysis: Analysis) -> Form:
+    if analysis.kind not in FORMS and _TWO_PARTS.search(analysis.question):
+        return PARTS
     return FORMS.get(analysis.kind, FACT)
+
+
+_TWO_PARTS = re.compile(r"(?:,\s*|\?\s*)and\s+(?:how|who|whom|what|which|when|where|why)\b", re.IGNORECASE)
 
 
 def _when(sentence: str, date: int | None) -> str:

@@ -114,16 +114,20 @@ def support(sentence: str, passage_text: str, question: str = "") -> float:
     0.25
     >>> support("The bomber was Akbar Khan.", "A bomber hit a bus in Bisham.", "Who was the bomber in Bisham?")
     0.0
+    >>> support("Four key terrorists were arrested.", "The CTD arrested four key terrorists.", "How many were arrested?")
+    1.0
     """
     asked = set(tokenize(question))
-    terms = {t for t in tokenize(sentence) if t not in QUESTION_WORDS}
+    # A figure is what a sentence adds even when it is a number word the tokenizer drops ("four").
+    figures = {f"#{n}" for n in numbers(sentence) - numbers(question)}
+    terms = {t for t in tokenize(sentence) if t not in QUESTION_WORDS and not t.isdigit()} | figures
     novel = terms - asked
     if question and terms and not novel:
         return 0.0
     focus = novel or terms
     if not focus:
         return 1.0
-    passage_terms = set(tokenize(passage_text))
+    passage_terms = set(tokenize(passage_text)) | {f"#{n}" for n in numbers(passage_text)}
     share = sum(_held(t, passage_terms) for t in focus) / len(focus)
     if numbers(sentence) - numbers(passage_text) - numbers(question):
         share /= 2

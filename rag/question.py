@@ -292,11 +292,8 @@ class Analysis:
     def verdicts(self, layers: Sequence[str], date: int | None = None, near: int = 1) -> list[Verdict]:
         """Each constraint's verdict on a sentence in its context (see `Constraint.in_context`).
         A question about two events ("both in July 2021 and in the later bombing") holds neither
-        to its month, quarter or qualifier."""
-        return [
-            "silent" if self.two_events and not c.required else c.in_context(layers, date, near)
-            for c in self.constraints
-        ]
+        to the other's year or month."""
+        return ["silent" if self.two_events else c.in_context(layers, date, near) for c in self.constraints]
 
     @cached_property
     def two_events(self) -> bool:
@@ -304,13 +301,13 @@ class Analysis:
 
     def verdict(self, layers: Sequence[str], date: int | None = None, near: int = 1) -> Verdict:
         """violates if any constraint is violated, the nearest text (`layers[0]`, the sentence)
-        is narrower than the question, or the texts hold no word of a name the question gives; meets
+        is narrower than the question, or the texts hold no word of any name the question gives; meets
         if some constraint is met; else silent."""
         verdicts = self.verdicts(layers, date, near)
         if "violates" in verdicts or (layers and self.narrower(layers[0])):
             return "violates"
-        if self.names_missing(" ".join(layers)):
-            return "violates"  # a name the question gives is absent: it is about something else
+        if self.names and len(self.names_missing(" ".join(layers))) == len(self.names):
+            return "violates"  # none of the names the question gives: it is about something else
         return "meets" if "meets" in verdicts else "silent"
 
     def failures(self, layers: Sequence[str], date: int | None = None, near: int = 1) -> list[str]:
@@ -411,6 +408,10 @@ class Analysis:
             case _:
                 return proper_names(text) - self.words
 
+    def names_someone(self, text: str) -> bool:
+        """Whether `text` names a person (a name of two words or more, no title) the question does not."""
+        return any(not set(n.lower().split()) & self.words for n in person_names(text))
+
     @cached_property
     def words(self) -> frozenset[str]:
         """The question's words, lower-cased."""
@@ -422,12 +423,54 @@ class Analysis:
         >>> analyze("Who won the 2021 Tour de France?").unmet(["Egan Bernal won the 106th edition."])
         ['2021']
         """
+        if self.two_events:
+            return []
         return [c.text for c in self.constraints if c.required and c.in_context(layers, date, near) != "meets"]
 
     @property
     def asked(self) -> str:
         """The constraints as the question words them, for messages: "2021", "women's, 2019"."""
         return ", ".join(c.text for c in self.constraints)
+
+
+NAME_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+|de\s+|and\s+)?[A-Z][\w’'-]*)*")
+# Words that make a capitalised run a title, an office or a body rather than a person's name.
+TITLE_WORDS = frozenset(
+    """minister ministry president presidential vice secretary general chairman chairwoman chair affairs legal
+    political commission committee department interior foreign deputy prime army chief police state councillor
+    councilor director governor executive senator senior federal additional special public security national
+    central military party congress standing academy university office mr mrs ms dr sir king queen prince judge
+    justice court council bank force forces corridor province region district city corporation company group
+    team club association agency authority government parliament assembly senate house board the a an of and
+    de who what when where which why how is was were did does do according in on at for to by with from""".split()
+)
+_DEMONYM = re.compile(r"^(?:[A-Z][a-z]+(?:ese|ian|an|i|ish|ic))$")  # Chinese, Pakistani, Indian, British…
+
+
+def person_names(text: str) -> list[str]:
+    """Names of people (or of anything named in two or more words that is not a title), in
+    the order the text gives them.
+
+    >>> person_names("Minister of Political and Legal Affairs Chen Mingguo met Interior Minister Mohsin Naqvi.")
+    ['Chen Mingguo', 'Mohsin Naqvi']
+    >>> person_names("The Chinese delegation included Xinjiang's Deputy Secretary.")
+    []
+    """
+    found: list[str] = []
+    for run in NAME_RUN.finditer(re.sub(r"\[\d+\]", "", text)):
+        words = [*run.group(0).split(), ""]
+        segment: list[str] = []
+        for word, after in zip(words, [*words[1:], ""], strict=True):
+            bare = re.sub(r"[’']s$", "", word)
+            # "Chinese" before a title or a common noun is an adjective, "Naqvi" after "Mohsin" is not.
+            adjective = not segment and _DEMONYM.match(bare) and (not after or after.lower() in TITLE_WORDS)
+            if word and bare.lower() not in TITLE_WORDS and not adjective:
+                segment.append(bare)
+                continue
+            if len(segment) >= 2:
+                found.append(" ".join(segment))
+            segment = []
+    return list(dict.fromkeys(found))
 
 
 def analyze(question: str) -> Analysis:

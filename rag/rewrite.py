@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.question import analyze
+from rag.question import NAME_RUN, TITLE_WORDS, analyze, person_names
 from rag.types import Message
 
 _PERSON = re.compile(r"\b(he|she|him)\b", re.IGNORECASE)
@@ -42,51 +42,13 @@ _THING = re.compile(
     re.IGNORECASE,
 )
 _ELLIPSIS = re.compile(r"^\W*(?:and|what about|how about|and what about|same for|also)\b", re.IGNORECASE)
+_STOP = frozenset("be been being has have had it its this that there their they them his her he she".split())
 _THERE = re.compile(r"\bthere\b(?!\s+(?:is|are|was|were|be|been|has|have|had)\b)", re.IGNORECASE)
 _ELSE = re.compile(r"\b(?:else|besides)\b", re.IGNORECASE)
 _WH = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b", re.IGNORECASE)
 _AND_WH = re.compile(r"^\W*(?:and|also|so)\s+(who|whom|whose|what|when|where|which|why|how)\b", re.IGNORECASE)
-_NAME_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+|de\s+|and\s+)?[A-Z][\w’'-]*)*")
 _MARKER = re.compile(r"\[\d+\]")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-# Words that make a capitalised run a title, an office or a body rather than a person's name.
-_TITLE_WORDS = frozenset(
-    """minister ministry president presidential vice secretary general chairman chairwoman chair affairs legal
-    political commission committee department interior foreign deputy prime army chief police state councillor
-    councilor director governor executive senator senior federal additional special public security national
-    central military party congress standing academy university office mr mrs ms dr sir king queen prince judge
-    justice court council bank force forces corridor province region district city corporation company group
-    team club association agency authority government parliament assembly senate house board the a an of and
-    de who what when where which why how is was were did does do according in on at for to by with from""".split()
-)
-_STOP = frozenset("be been being has have had it its this that there their they them his her he she".split())
-_DEMONYM = re.compile(r"^(?:[A-Z][a-z]+(?:ese|ian|an|i|ish|ic))$")  # Chinese, Pakistani, Indian, British…
-
-
-def person_names(text: str) -> list[str]:
-    """Names of people (or of anything named in two or more words that is not a title), in
-    the order the text gives them.
-
-    >>> person_names("Minister of Political and Legal Affairs Chen Mingguo met Interior Minister Mohsin Naqvi.")
-    ['Chen Mingguo', 'Mohsin Naqvi']
-    >>> person_names("The Chinese delegation included Xinjiang's Deputy Secretary.")
-    []
-    """
-    found: list[str] = []
-    for run in _NAME_RUN.finditer(_MARKER.sub("", text)):
-        words = [*run.group(0).split(), ""]
-        segment: list[str] = []
-        for word, after in zip(words, [*words[1:], ""], strict=True):
-            bare = re.sub(r"[’']s$", "", word)
-            # "Chinese" before a title or a common noun is an adjective, "Naqvi" after "Mohsin" is not.
-            adjective = not segment and _DEMONYM.match(bare) and (not after or after.lower() in _TITLE_WORDS)
-            if word and bare.lower() not in _TITLE_WORDS and not adjective:
-                segment.append(bare)
-                continue
-            if len(segment) >= 2:
-                found.append(" ".join(segment))
-            segment = []
-    return list(dict.fromkeys(found))
 
 
 def standalone_question(question: str, history: Sequence[Message]) -> str:
@@ -145,7 +107,7 @@ def _resolve(question: str, earlier: Sequence[tuple[str, str]]) -> str:
 def _content(text: str) -> list[str]:
     """Content words of a question, crudely stemmed: "represented" and "represent" agree."""
     words = re.findall(r"[a-z]+", text.lower())
-    return [w[:6] for w in words if w not in _TITLE_WORDS and w not in _STOP and len(w) > 3 and w != "else"]
+    return [w[:6] for w in words if w not in TITLE_WORDS and w not in _STOP and len(w) > 3 and w != "else"]
 
 
 def _last_place(answer: str) -> str | None:
@@ -155,8 +117,8 @@ def _last_place(answer: str) -> str | None:
     'Xinjiang'
     """
     people = " ".join(person_names(answer))
-    names = [m.group(0) for m in _NAME_RUN.finditer(_MARKER.sub("", answer)) if m.start() > 0]
-    places = [n for n in names if n not in people and n.lower() not in _TITLE_WORDS]
+    names = [m.group(0) for m in NAME_RUN.finditer(_MARKER.sub("", answer)) if m.start() > 0]
+    places = [n for n in names if n not in people and n.lower() not in TITLE_WORDS]
     return places[-1] if places else None
 
 
@@ -166,7 +128,7 @@ def _topicless(question: str) -> bool:
     >>> _topicless("Who was second?"), _topicless("Who won the Tour de France?")
     (True, False)
     """
-    words = [w for w in re.findall(r"[\w'’-]+", question) if w.lower() not in _TITLE_WORDS | _STOP]
+    words = [w for w in re.findall(r"[\w'’-]+", question) if w.lower() not in TITLE_WORDS | _STOP]
     return len(words) <= 2 and not any(w[:1].isupper() for w in words)
 
 
@@ -190,4 +152,4 @@ def _fill_ellipsis(question: str, last_question: str, last_answer: str) -> str:
 def _answer_words(answer: str) -> list[str]:
     """The capitalised phrases an answer gives, when it names no person."""
     text = _MARKER.sub("", answer)
-    return [m.group(0) for m in _NAME_RUN.finditer(text) if m.start() > 0][:3]
+    return [m.group(0) for m in NAME_RUN.finditer(text) if m.start() > 0][:3]
