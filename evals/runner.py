@@ -174,7 +174,7 @@ def evaluate(
     report = build_report(
         results, pipeline=name, model=pipeline.model_name, k=k, questions_file=questions_file, previous=previous
     )
-    failures = gates.check(report["summary"])
+    failures = gates.check(report["summary"], report["per_type"])
     report["threshold_failures"] = failures
     try:
         paths = write_outputs(report, out, previous)

@@ -22,8 +22,8 @@ def write_jsonl(tmp_path: Path, *records: object) -> Path:
 
 def test_the_repository_question_file_loads() -> None:
     questions = load_questions(REPO_QUESTIONS)
-    assert len(questions) == 94
-    assert len({q.id for q in questions}) == 94
+    assert len(questions) == 69
+    assert len({q.id for q in questions}) == 69
     followups = [q for q in questions if q.history]
     assert followups and all(isinstance(m, Message) for q in followups for m in q.history)
     assert sum(not q.answerable for q in questions) == 13
@@ -117,6 +117,14 @@ def test_yaml_that_is_not_a_list(tmp_path: Path) -> None:
     path.write_text("- [unclosed\n", encoding="utf-8")
     with pytest.raises(QuestionFileError, match="not valid YAML"):
         load_questions(path)
+
+
+def test_the_form_question_files_load() -> None:
+    """Lists, explanations, timelines and chains of follow-ups, over the seeds and the public set."""
+    forms = load_questions(REPO_QUESTIONS.with_name("forms.jsonl"))
+    assert len(forms) + len(load_questions(REPO_QUESTIONS.with_name("rgb_forms.jsonl"))) >= 30
+    assert {"list", "explanation", "timeline", "followup_chain"} <= {q.type for q in forms}
+    assert all(len(q.history) >= 4 for q in forms if q.type == "followup_chain")
 
 
 def test_planted_false_answers_load(tmp_path: Path) -> None:

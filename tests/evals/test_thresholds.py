@@ -73,3 +73,15 @@ def test_bad_files(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ThresholdsError) as info:
         load_thresholds(write(tmp_path, text), "ours")
     assert message in str(info.value)
+
+
+def test_question_types_have_their_own_gates(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("types: {list: 0.9, timeline: 0.5}\npipelines: {baseline: {types: {list: 0.0}}}\n")
+    gates = load_thresholds(path, "ours")
+    per_type = {"list": {"n": 4, "correct": 3, "accuracy": 0.75}}
+    assert gates.check({}, per_type) == [
+        "accuracy on 'list' questions = 0.75 is below its min 0.9",
+        "no question of type 'timeline' was scored; its min accuracy is 0.5",
+    ]
+    assert load_thresholds(path, "baseline").types == {"list": 0.0, "timeline": 0.5}
