@@ -28,7 +28,7 @@ RATES = (
     "sentence_citation_recall",
     "sentence_citation_precision",
 )
-LATENCIES = ("latency_p50_s", "latency_p95_s")
+LATENCIES = ("latency_p50_s", "latency_p95_s", "first_token_p50_s")
 LOWER_IS_BETTER = frozenset({"false_refusal_rate", "fooled", *LATENCIES, "errors"})
 
 
@@ -81,6 +81,9 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, Metric]:
         "sentence_citation_precision": ratio(sum(c[2] for c in long), sum(c[3] for c in long)),
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),
+        "first_token_p50_s": percentile(
+            [x for r in results if r.answer is not None and (x := r.answer.timings.first_token_s) is not None], 50
+        ),
     }
 
 

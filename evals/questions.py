@@ -11,6 +11,8 @@ outcome is a refusal, and `sources` must then be empty too. A question with
 answers must name the documents (`sources`, doc ids) that hold them. `fake`
 (optional) lists false answers planted in the corpus: a good answer gives a true
 one and says that the sources differ; one that gives only a false one was fooled.
+`note` (optional) is free text for people, e.g. what a user said of a disliked answer
+(`rag feedback export`); the eval ignores it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from rag.errors import BadInput
 from rag.types import Message, Role
 
 _REQUIRED = ("id", "question", "answers", "sources")
-_OPTIONAL = ("require_all", "type", "history", "fake")
+_OPTIONAL = ("require_all", "type", "history", "fake", "note")  # a note: why a person filed it
 _ROLES: tuple[Role, ...] = ("system", "user", "assistant")
 
 

@@ -75,6 +75,7 @@ def test_summary_by_hand(results: list[QuestionResult]) -> None:
         "sentence_citation_precision": None,
         "latency_p50_s": 3.0,  # the error has no latency
         "latency_p95_s": 4.8,
+        "first_token_p50_s": None,  # canned answers stream nothing
     }
 
 
