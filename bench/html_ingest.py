@@ -20,7 +20,7 @@ from ingest.chunk import chunk_document
 from ingest.extract import extract
 from ingest.loader import Skipped, read_source
 from ingest.pipeline import Ingestor
-from rag.embed import Embedder
+from rag.embed import Embedder, passage_text
 from rag.factory import build_components
 from rag.settings import Settings
 
@@ -45,7 +45,7 @@ def bench_html_ingest(base: Settings, embedder: Embedder, pages: Path, workdir: 
             chunk_document(src.doc_id, doc.text, max_chars=settings.chunk_chars, title=doc.title)  # type: ignore[union-attr]
     cleaning_s = time.perf_counter() - started
 
-    texts = [f"{ch.title}\n{ch.text}" if ch.title else ch.text for ch in c.store.iter_chunks()]
+    texts = [passage_text(ch.title, ch.text) for ch in c.store.iter_chunks()]
     started = time.perf_counter()
     embedder.embed(texts)
     raw_s = time.perf_counter() - started

@@ -156,10 +156,12 @@ async def _client(
     budget: _Budget,
     samples: list[Sample],
     retry_after_cap_s: float,
+    distinct: bool = False,
 ) -> None:
     n = offset
     while budget.take():
-        body = request_body(endpoint, questions[n % len(questions)])
+        question = questions[n % len(questions)]
+        body = request_body(endpoint, f"{question} (request {offset}-{n})" if distinct else question)
         n += 1
         started = time.perf_counter()
         try:
@@ -192,6 +194,7 @@ async def _run(
     max_requests: int,
     request_timeout_s: float,
     retry_after_cap_s: float,
+    distinct: bool = False,
 ) -> tuple[list[Sample], float, int]:
     samples: list[Sample] = []
     budget = _Budget(seconds, max_requests)
@@ -200,7 +203,7 @@ async def _run(
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout, trust_env=False) as http:
         tasks = [
-            asyncio.create_task(_client(http, endpoint, questions, i, budget, samples, retry_after_cap_s))
+            asyncio.create_task(_client(http, endpoint, questions, i, budget, samples, retry_after_cap_s, distinct))
             for i in range(clients)
         ]
         _, pending = await asyncio.wait(tasks, timeout=seconds + request_timeout_s + 5)
@@ -222,21 +225,34 @@ def main(
     max_requests: int = 100_000,
     request_timeout_s: float = 120.0,
     retry_after_cap_s: float = 1.0,
+    distinct: bool = False,
 ) -> dict[str, Any]:
-    """Load `url` + `endpoint` and return (and write to `out`, if given) the figures."""
+    """Load `url` + `endpoint` and return (and write to `out`, if given) the figures. With
+    `distinct`, every request's question carries its own number, so no cache can answer it."""
     check_loopback(url)
     questions = [question] if isinstance(question, str) else list(question)
     request_body(endpoint, "probe")  # an unknown endpoint fails before any load
     if clients < 1 or seconds <= 0 or max_requests < 1 or request_timeout_s <= 0 or not questions:
         raise ValueError("clients, seconds, max_requests and request_timeout_s must be positive; give a question")
     samples, wall_s, hung = asyncio.run(
-        _run(url.rstrip("/"), endpoint, clients, seconds, questions, max_requests, request_timeout_s, retry_after_cap_s)
+        _run(
+            url.rstrip("/"),
+            endpoint,
+            clients,
+            seconds,
+            questions,
+            max_requests,
+            request_timeout_s,
+            retry_after_cap_s,
+            distinct,
+        )
     )
     result = {
         "url": url,
         "endpoint": endpoint,
         "clients": clients,
         "seconds": seconds,
+        "distinct": distinct,
         **summarize(samples, wall_s, hung),
         "server_rss_mb": server_rss_mb(pid),
     }

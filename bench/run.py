@@ -13,8 +13,17 @@ ours beside the textbook llama-index pipeline, and writes JSON + a markdown tabl
   ~0.9 to their source), because embedding 100k passages takes ~20 min on two
   cores. Their texts are real distractor text, so BM25 sees a real corpus.
 - Answers: the eval questions through our pipeline with the embedded model
-  (time to evidence, first token, full answer, prompt tokens, peak RSS), then
-  through the textbook pipeline on the same model.
+  (time to evidence, first token, full answer, prompt tokens — mean and per
+  question type —, peak RSS), then through the textbook pipeline on the same
+  model; then the same questions asked again of the cached pipeline (answer
+  cache hits).
+- Embedders (`--set`): retrieval hit@5 / MRR and speed of the fp32 and int8
+  MiniLM on each question set (bench.embedders).
+- Ingest as a process (`--ingest-dir`): `rag ingest` against a bare fp32
+  embedding process on the same files, start-up counted (bench.ingest_vs_bare).
+- Load: `rag serve` under 20 clients, /v1/search for 20 s (the same five
+  questions, then a new question every request), /v1/answer for 60 s
+  (bench.load_run).
 """
 
 from __future__ import annotations
@@ -37,8 +46,8 @@ from evals.scoring import first_relevant_rank, judge
 from ingest.chunk import chunk_id
 from ingest.pipeline import Ingestor, content_hash
 from ingest.seed import ensure_seeded, open_seeded_pipeline
-from rag.embed import Embedder, SentenceTransformerEmbedder
-from rag.factory import build_components
+from rag.embed import Embedder, make_embedder, passage_text
+from rag.factory import build_components, build_pipeline
 from rag.settings import Settings
 from rag.sparse import fingerprint
 from rag.types import Answer, Chunk, Document
@@ -69,7 +78,7 @@ def bench_ingest(base: Settings, embedder: Embedder, articles: int, workdir: Pat
     ingestor = Ingestor(settings, c.store, c.sparse, c.embedder)
     first = ingestor.ingest([corpus])
     again = ingestor.ingest([corpus])
-    texts = [f"{ch.title}\n{ch.text}" if ch.title else ch.text for ch in c.store.iter_chunks()]
+    texts = [passage_text(ch.title, ch.text) for ch in c.store.iter_chunks()]
     started = time.perf_counter()
     embedder.embed(texts)
     raw_s = time.perf_counter() - started
@@ -147,7 +156,7 @@ def bench_retrieval(
             new, docs = _distractor_chunks(next_doc, need)
             next_doc = int(new[-1].doc_id.split("_")[1]) + 1
             real = max(0, min(len(new), real_cap - len(pool)))
-            vectors = embedder.embed([f"{ch.title}\n{ch.text}" for ch in new[:real]]) if real else []
+            vectors = embedder.embed([passage_text(ch.title, ch.text) for ch in new[:real]]) if real else []
             pool.extend(vectors)
             for _ in range(len(new) - real):
                 v = np.asarray(pool[int(rng.integers(len(pool)))]) + rng.normal(0, 0.02, len(pool[0]))
@@ -188,7 +197,17 @@ def _answer_rows(pipeline: Any, questions: Sequence[EvalQuestion]) -> tuple[list
     return answers, correct
 
 
-def _summary(name: str, answers: Sequence[Answer], correct: Sequence[bool]) -> Row:
+def _prompt_tokens_by_type(answers: Sequence[Answer], questions: Sequence[EvalQuestion]) -> dict[str, float]:
+    by_type: dict[str, list[int]] = {}
+    for a, q in zip(answers, questions, strict=True):
+        if a.prompt_tokens:
+            by_type.setdefault(q.type, []).append(a.prompt_tokens)
+    return {t: round(statistics.mean(v), 1) for t, v in sorted(by_type.items())}
+
+
+def _summary(
+    name: str, answers: Sequence[Answer], correct: Sequence[bool], questions: Sequence[EvalQuestion] = ()
+) -> Row:
     total = [a.timings.total_s for a in answers]
     first = [a.timings.first_token_s if a.timings.first_token_s is not None else a.timings.total_s for a in answers]
     evidence = [a.timings.retrieve_s + a.timings.evidence_s for a in answers]
@@ -204,19 +223,37 @@ def _summary(name: str, answers: Sequence[Answer], correct: Sequence[bool]) -> R
         "answer_p50_s": round(pct(total, 50) or 0, 2),
         "answer_p95_s": round(pct(total, 95) or 0, 2),
         "prompt_tokens_mean": round(statistics.mean(prompts), 1) if prompts else None,
+        "prompt_tokens_by_type": _prompt_tokens_by_type(answers, questions) if questions else None,
     }
 
 
 def bench_ours(base: Settings, embedder: Embedder, questions: Sequence[EvalQuestion], workdir: Path) -> Row:
     settings = base.model_copy(update={"home": workdir / "answer-home"})
-    _, pipeline, _ = open_seeded_pipeline(settings, embedder)
+    components, pipeline, _ = open_seeded_pipeline(settings, embedder)
     pipeline.answer("Warm-up: what is CPEC?")
     answers, correct = _answer_rows(pipeline, questions)
-    row = _summary("ours", answers, correct)
+    row = _summary("ours", answers, correct, questions)
     row["peak_rss_mb"] = round(peak_rss_mb())
+    row.update(bench_cache(components, pipeline.generator, questions))
     if pipeline.generator is not None:
         pipeline.generator.close()
     return row
+
+
+def bench_cache(components: Any, generator: Any, questions: Sequence[EvalQuestion]) -> Row:
+    """Each question answered through the answer cache, then asked again: the second is a hit."""
+    cached = build_pipeline(components, generator, cache=True)
+    hits: list[float] = []
+    for q in questions:
+        cached.answer(q.question, list(q.history))
+        again = cached.answer(q.question, list(q.history))
+        if again.timings.cached:
+            hits.append(again.timings.total_s)
+    return {
+        "repeated_question_hits": f"{len(hits)}/{len(questions)}",
+        "repeated_question_p50_ms": round(1000 * (pct(hits, 50) or 0), 1),
+        "repeated_question_max_ms": round(1000 * max(hits, default=0), 1),
+    }
 
 
 def bench_baseline(base: Settings, questions: Sequence[EvalQuestion]) -> Row:
@@ -228,7 +265,7 @@ def bench_baseline(base: Settings, questions: Sequence[EvalQuestion]) -> Row:
         answers, correct = _answer_rows(baseline, questions)
     finally:
         baseline.close()
-    return _summary("textbook llama-index", answers, correct)
+    return _summary("textbook llama-index", answers, correct, questions)
 
 
 # -- report -----------------------------------------------------------------
@@ -249,6 +286,16 @@ def render(result: Row) -> str:
             f"| {r['chunks']} | {r['p50_ms']} | {r['p95_ms']} | {r['hit_at_5']} | {r['real_embedded_distractors']} |"
             for r in ret
         ] + [""]
+    for key, title in (("embedders", "Embedders"), ("load", "Load (20 clients)")):
+        rows = result.get(key) or []
+        if rows:
+            cols = list(rows[0])
+            lines += [f"## {title}", "", "| " + " | ".join(cols) + " |", "|---" * len(cols) + "|"]
+            lines += ["| " + " | ".join(str(r.get(c)) for c in cols) + " |" for r in rows] + [""]
+    proc = result.get("ingest_process")
+    if proc:
+        lines += ["## Ingest as a process vs a bare fp32 embedder", "", "| metric | value |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in proc.items()] + [""]
     answers = result.get("answers") or []
     if answers:
         keys = [k for k in answers[0] if k != "pipeline"]
@@ -274,18 +321,21 @@ def main(
     baseline: bool = True,
     parts: Sequence[str] = ("ingest", "html", "retrieval", "answers"),
     html_pages: Path = DEFAULT_PAGES,
+    sets: Sequence[tuple[str, Path, Path]] = (),
+    ingest_dirs: Sequence[Path] = (),
 ) -> Row:
     import os
     import platform
 
     questions = load_questions(questions_path)
     picked = questions[:limit] if limit else questions
-    embedder = SentenceTransformerEmbedder(settings.embed_model_path, settings.embed_batch_size)
-    embedder.warm_up()
+    embedder = make_embedder(settings)
+    embedder.embed(["warm up"])
     result: Row = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"{settings.llm_threads} model threads",
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "embedder": embedder.name,
     }
     out.mkdir(parents=True, exist_ok=True)
 
@@ -316,4 +366,46 @@ def main(
         if "retrieval" in parts:
             result["retrieval"] = bench_retrieval(settings, embedder, sizes, questions, work)
             save()
+        if "embedders" in parts:
+            from bench import embedders
+
+            chosen = sets or [("seeds", settings.seeds_dir, questions_path)]
+            result["embedders"] = embedders.main(settings, chosen, work)
+            save()
+        if "ingest-process" in parts and ingest_dirs:
+            from bench import ingest_vs_bare
+
+            result["ingest_process"] = ingest_vs_bare.main(list(ingest_dirs), runs=3)
+            save()
+        if "load" in parts:
+            result["load"] = bench_load(out / "load")
+            save()
     return result
+
+
+def bench_load(out: Path) -> list[Row]:
+    """`rag serve` (one worker, embedded model) under 20 clients: search with the same five
+    questions, then with a new question every request, then answers."""
+    from bench import load_run
+
+    runs: list[Row] = []
+    for name, argv in (
+        ("search", ["--seconds", "20", "--endpoints", "/v1/search"]),
+        ("search, distinct questions", ["--seconds", "20", "--endpoints", "/v1/search", "--distinct"]),
+        ("answer", ["--seconds", "60", "--endpoints", "/v1/answer"]),
+    ):
+        folder = out / name.replace(", ", "-").replace(" ", "-")
+        load_run.main([*argv, "--out", str(folder)])
+        report = json.loads((folder / "load.json").read_text())
+        for r in report["runs"]:
+            runs.append(
+                {
+                    "run": name,
+                    "req_per_s": r["throughput_rps"],
+                    "p50_ms": r["latency_ms"]["p50"],
+                    "p95_ms": r["latency_ms"]["p95"],
+                    **{f"n_{k}": v for k, v in r["status"].items()},
+                    "server_alive": report["alive_after"],
+                }
+            )
+    return runs

@@ -12,7 +12,10 @@ Idempotent and crash-safe by construction:
 - chunks whose document has no record (a first ingest killed midway, the file
   since removed) are deleted as orphans at the start of each run;
 - BM25 is rebuilt from the store whenever the store's chunk ids differ from the
-  ones BM25 was built from.
+  ones BM25 was built from;
+- the store records which embedder wrote its vectors; an ingest with another
+  one re-embeds every stored chunk first (the record is blanked while it runs,
+  so a re-embedding killed midway is redone, never served as a mix).
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ from ingest.extract import extract
 from ingest.feeds import split_feed
 from ingest.fetch import Fetcher, FetchError, is_url, url_doc_id
 from ingest.loader import Skipped, Source, discover, read_source, source_from_bytes
-from rag.embed import Embedder
-from rag.errors import BadInput
+from rag.embed import Embedder, index_id, passage_text
+from rag.errors import BadInput, ConfigError
 from rag.locks import corpus_lock
 from rag.settings import Settings
 from rag.sparse import SparseIndex, fingerprint
@@ -76,6 +79,8 @@ class IngestReport:
     chunks: int = 0  # chunks of the documents seen in this run
     chunks_embedded: int = 0
     chunks_removed: int = 0
+    chunks_reembedded: int = 0
+    reembedded_from: str | None = None  # the embedder that had written the index, when it was re-embedded
     seconds: float = 0.0
 
     @property
@@ -89,6 +94,11 @@ class IngestReport:
     @property
     def failed_any(self) -> bool:
         return bool(self.skipped)
+
+    @property
+    def changed(self) -> bool:
+        """Whether what queries can find changed (answers cached before are stale)."""
+        return bool(self.added or self.updated or self.removed or self.chunks_removed or self.chunks_reembedded)
 
     def status_of(self, doc_id: str) -> str | None:
         for status, ids in (("added", self.added), ("updated", self.updated), ("unchanged", self.unchanged)):
@@ -133,13 +143,15 @@ class Ingestor:
         progress: Progress | None = None,
         reading: Progress | None = None,
         upload_dir: Path | None = None,
+        reembed: bool = False,
     ) -> IngestReport:
         """Ingest files, folders (recursively), URLs and uploads; one bad input never stops the others.
 
         Every input gets an `ItemReport`; `report.skipped` lists what failed and why. URLs are
         fetched before the corpus lock is taken. Uploads are kept under `upload_dir` (so prune
         and a re-ingest of that folder see them), and removed again if nothing came of them.
-        `progress` counts chunks embedded, `reading` sources read and cleaned.
+        `progress` counts chunks embedded, `reading` sources read and cleaned. With `reembed`,
+        every stored chunk is embedded again first.
         """
         names: list[str] = []
         sources: list[Source] = []
@@ -164,7 +176,7 @@ class Ingestor:
                 skipped.extend(missing)
                 for path in files:
                     self._add(read_source(path, self.settings.max_file_bytes), sources, skipped)
-        report = self._run(sources, skipped, prune=prune, progress=progress, reading=reading)
+        report = self._run(sources, skipped, prune=prune, progress=progress, reading=reading, reembed=reembed)
         report.items = _items(names, sources, report)
         gave = {r.name for r in report.items if r.documents}
         for name, path in kept:  # an upload that gave no document leaves no file behind
@@ -185,6 +197,17 @@ class Ingestor:
     def ingest_bytes(self, filename: str, raw: bytes, upload_dir: Path) -> tuple[list[Document], IngestReport]:
         """Ingest one uploaded file, keeping a copy under `upload_dir` so prune and re-ingest see it."""
         return self.ingest_one(Upload(filename, raw), upload_dir)
+
+    def reembed(self, *, force: bool = False, progress: Progress | None = None) -> IngestReport | None:
+        """Embed every stored chunk again when another embedder wrote them (or `force`);
+        None when nothing needed doing."""
+        if not force and self._embedder_current():
+            return None
+        return self._run([], [], prune=False, progress=progress, reembed=force)
+
+    def _embedder_current(self) -> bool:
+        recorded = self.store.index_info().embedder
+        return recorded == index_id(self.embedder) or (recorded is None and self.store.count() == 0)
 
     def _add(self, got: Source | list[Source] | Skipped, sources: list[Source], skipped: list[Skipped]) -> None:
         if isinstance(got, Skipped):
@@ -227,7 +250,7 @@ class Ingestor:
     def delete(self, doc_id: str) -> int:
         with self._exclusive():
             removed = self.store.delete_document(doc_id)
-            self._sync_sparse()
+            self._sync_sparse(changed=True)
         return removed
 
     # -- the run ----------------------------------------------------------
@@ -239,10 +262,12 @@ class Ingestor:
         prune: bool,
         progress: Progress | None,
         reading: Progress | None = None,
+        reembed: bool = False,
     ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport(skipped=list(skipped))
         with self._exclusive():
+            self._match_embedder(report, force=reembed, progress=progress)
             sources = self._skip_unchanged(sources, report)
             prepared = self._prepare(sources, report, reading)
             self._remove_orphans({p.doc.doc_id for p in prepared})
@@ -250,7 +275,7 @@ class Ingestor:
             self._embed_and_store(todo, report, progress)
             if prune:
                 self._prune(report)
-            self._sync_sparse()
+            self._sync_sparse(changed=report.changed)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -400,19 +425,62 @@ class Ingestor:
                 report.chunks_removed += self.store.delete_document(doc.doc_id)
                 report.removed.append(doc.doc_id)
 
-    def _sync_sparse(self) -> None:
+    def _sync_sparse(self, *, changed: bool) -> None:
         """Rebuild BM25 if it lags the store, and publish the store's version for other
-        processes and machines sharing it (their retrievers rebuild when it changes)."""
+        processes and machines sharing it (their retrievers rebuild when it changes; with
+        `changed`, a new generation tells their answer caches that answers may differ)."""
         version = fingerprint(self.store.all_chunk_ids())
         if version != self.sparse.current_fingerprint():
             self.sparse.build(self.store.iter_chunks())
-        if version != self.store.corpus_version():
+        if changed or version != self.store.corpus_version():
             self.store.set_corpus_version(version)
+
+    # -- the embedder that wrote the index ------------------------------------
+    def _match_embedder(self, report: IngestReport, *, force: bool, progress: Progress | None) -> None:
+        """Make every stored vector this embedder's: record it on an empty store, re-embed
+        a store another embedder wrote (or every chunk, with `force`)."""
+        recorded = self.store.index_info().embedder
+        if recorded == index_id(self.embedder) and not force:
+            return
+        total = self.store.count()
+        if total == 0:
+            self.store.set_embedder(index_id(self.embedder))
+            return
+        self.store.set_embedder(None)  # a run killed from here on leaves a record that forces a redo
+        report.reembedded_from = recorded or "an unrecorded embedder"
+        stored_dim = self.store.vector_dim()
+        done = 0
+        if progress:
+            progress(0, total)
+        batch: list[Chunk] = []
+        for chunk in self.store.iter_chunks():
+            batch.append(chunk)
+            if len(batch) == self.settings.embed_batch_size:
+                done += self._reembed_batch(batch, stored_dim)
+                batch = []
+                if progress:
+                    progress(done, total)
+        done += self._reembed_batch(batch, stored_dim)
+        if progress:
+            progress(done, total)
+        report.chunks_reembedded = done
+        self.store.set_embedder(index_id(self.embedder))
+
+    def _reembed_batch(self, chunks: list[Chunk], stored_dim: int | None) -> int:
+        if not chunks:
+            return 0
+        vectors = self.embedder.embed([_embedding_text(c) for c in chunks])
+        if stored_dim is not None and len(vectors[0]) != stored_dim:
+            raise ConfigError(
+                f"the index holds {stored_dim}-dimensional vectors and {self.embedder.name} makes "
+                f"{len(vectors[0])}; use a new RAG_HOME (or RAG_COLLECTION) for this embedder"
+            )
+        self.store.update_embeddings([c.chunk_id for c in chunks], vectors)
+        return len(chunks)
 
 
 def _embedding_text(chunk: Chunk) -> str:
-    """The title gives each passage the context of its article ("he" -> who, "the meeting" -> which)."""
-    return f"{chunk.title}\n{chunk.text}" if chunk.title else chunk.text
+    return passage_text(chunk.title, chunk.text)
 
 
 def _items(names: list[str], sources: list[Source], report: IngestReport) -> list[ItemReport]:

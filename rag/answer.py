@@ -115,6 +115,10 @@ class AnswerPipeline:
     def model_name(self) -> str:
         return self.generator.name if self.generator else "extractive"
 
+    def standalone(self, question: str, history: Sequence[Message] = ()) -> str:
+        """The question `stream` retrieves for: checked, and made to stand alone when it follows up."""
+        return standalone_question(self.retriever.check_query(question), history)
+
     def answer(
         self,
         question: str,

@@ -155,27 +155,9 @@ class EmbeddedLlama:
     """
 
     def __init__(self, settings: Settings, gguf: Path | None = None) -> None:
-        import xllamacpp  # heavy native module: only loaded when this backend is used
-
         path = gguf if gguf is not None else ensure_model(settings)
-        params = xllamacpp.CommonParams()
-        params.model.path = str(path)
-        params.n_ctx = settings.llm_ctx
-        params.n_parallel = 1
-        params.cpuparams.n_threads = settings.llm_threads
-        params.cpuparams_batch.n_threads = settings.llm_threads
-        params.warmup = False
-        params.verbosity = -1
-        params.cache_prompt = True  # the default; reusing the system-prompt prefix saves most of the latency
-        try:
-            # Listens on 127.0.0.1 (the default hostname) on a free port chosen by the OS.
-            self._server: Any = xllamacpp.Server(params)
-        except RuntimeError as exc:  # xllamacpp says only "Failed to init server"
-            raise GeneratorUnavailable(
-                f"cannot load the language model {path} ({exc}): the file is corrupt, truncated or not a "
-                "llama.cpp model, or RAG_LLM_CTX is too large for the memory; point RAG_LLM_GGUF at a valid "
-                "GGUF, or unset it and delete the file so the packaged model is assembled again"
-            ) from exc
+        # Listens on 127.0.0.1 (the default hostname) on a free port chosen by the OS.
+        self._server: Any = start_llama_server(settings, path)
         self.path = path
         self.name = f"{path.stem} (embedded)"
         self.address = str(self._server.listening_address)
@@ -200,6 +182,35 @@ class EmbeddedLlama:
         """Stop the server: dropping the last reference joins its thread and frees the model."""
         self._client.close()
         self._server = None
+
+
+def start_llama_server(settings: Settings, path: Path, host: str | None = None, port: int | None = None) -> Any:
+    """llama.cpp's OpenAI-compatible server on `path` in this process (an `xllamacpp.Server`,
+    stopped when dropped); on `host`:`port` if given, else 127.0.0.1 on a free port."""
+    import xllamacpp  # heavy native module: only loaded when a model runs here
+
+    params = xllamacpp.CommonParams()
+    params.model.path = str(path)
+    params.n_ctx = settings.llm_ctx
+    params.n_parallel = 1
+    params.cpuparams.n_threads = settings.llm_threads
+    params.cpuparams_batch.n_threads = settings.llm_threads
+    params.warmup = False
+    params.verbosity = -1
+    params.cache_prompt = True  # the default; reusing the system-prompt prefix saves most of the latency
+    if host is not None:
+        params.hostnames = [host]
+    if port is not None:
+        params.port = port
+    try:
+        return xllamacpp.Server(params)
+    except RuntimeError as exc:  # xllamacpp says only "Failed to init server"
+        raise GeneratorUnavailable(
+            f"cannot load the language model {path} ({exc}): the file is corrupt, truncated or not a "
+            "llama.cpp model, RAG_LLM_CTX is too large for the memory, or the port is taken; point "
+            "RAG_LLM_GGUF at a valid GGUF, or unset it and delete the file so the packaged model is "
+            "assembled again"
+        ) from exc
 
 
 def make_generator(settings: Settings) -> Generator | None:

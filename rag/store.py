@@ -13,15 +13,19 @@ Chroma types are converted to `rag.types` here; chromadb errors become
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import urlparse
+
+import numpy as np
 
 from rag.errors import ConfigError, StoreUnavailable
 from rag.settings import Settings
 from rag.types import Chunk, Document, SearchFilters
 
 T = TypeVar("T")
+Vector = np.ndarray[Any, np.dtype[np.float64]]
 _PAGE = 2000  # below Chroma's ~5,461 batch ceiling
 _DOC_VECTOR = [0.0]  # the docs collection is a key-value table; its vectors are never queried
 
@@ -73,6 +77,12 @@ def chunk_from_record(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Chun
         content_hash=str(meta.get("doc_hash", "")),
         url=str(meta["url"]) if meta.get("url") else None,
     )
+
+
+class IndexInfo(NamedTuple):
+    corpus_version: str | None  # fingerprint of the chunk ids (BM25 follows it)
+    generation: str  # changes with every write that changed the corpus (the answer cache follows it)
+    embedder: str | None  # the embedder that wrote the vectors; None before any, "" mid re-embedding
 
 
 def where_clause(filters: SearchFilters | None) -> dict[str, Any] | None:
@@ -152,15 +162,37 @@ class ChromaStore:
                 "check that it is running (RAG_CHROMA_URL) and try again"
             ) from exc
 
-    def corpus_version(self) -> str | None:
-        """The fingerprint of the chunk ids the last completed ingest left (None before any)."""
+    def index_info(self) -> IndexInfo:
+        """What the last completed ingest published, read in one call (several API
+        processes and machines sharing the store compare it on every query)."""
         name = f"{self.settings.collection}_docs"
         meta = self._call(lambda: self._client.get_collection(name).metadata) or {}
-        version = meta.get("corpus_version")
-        return str(version) if version else None
+        return IndexInfo(
+            corpus_version=str(meta["corpus_version"]) if meta.get("corpus_version") else None,
+            generation=str(meta.get("generation", "")),
+            embedder=str(meta["embedder"]) if meta.get("embedder") is not None else None,
+        )
 
-    def set_corpus_version(self, version: str) -> None:
-        self._call(lambda: self._docs.modify(metadata={"corpus_version": version}))
+    def corpus_version(self) -> str | None:
+        """The fingerprint of the chunk ids the last completed ingest left (None before any)."""
+        return self.index_info().corpus_version
+
+    def set_corpus_version(self, version: str, generation: str | None = None) -> None:
+        """Publish the corpus version and a new generation (any write: answers cached before are stale)."""
+        self._set_meta(corpus_version=version, generation=generation or uuid.uuid4().hex)
+
+    def set_embedder(self, name: str | None) -> None:
+        """Record which embedder wrote every stored vector ("" while a re-embedding is under way)."""
+        self._set_meta(embedder=name or "")
+
+    def _set_meta(self, **values: str) -> None:
+        name = f"{self.settings.collection}_docs"
+
+        def write() -> None:
+            current = dict(self._client.get_collection(name).metadata or {})
+            self._docs.modify(metadata={**current, **values})  # modify replaces the whole mapping
+
+        self._call(write)
 
     def ping(self) -> None:
         self._call(lambda: self._chunks.count())
@@ -237,6 +269,12 @@ class ChromaStore:
         return len(ids)
 
     # -- chunks -----------------------------------------------------------
+    def vector_dim(self) -> int | None:
+        """Dimensions of the stored vectors (None while no chunk is stored)."""
+        res = self._call(lambda: self._chunks.get(limit=1, include=["embeddings"]))
+        embs = res.get("embeddings")
+        return len(embs[0]) if embs is not None and len(embs) else None
+
     def count(self) -> int:
         return int(self._call(lambda: self._chunks.count()))
 
@@ -257,6 +295,12 @@ class ChromaStore:
                 )
             )
 
+    def update_embeddings(self, ids: Sequence[str], embeddings: Sequence[Sequence[float]]) -> None:
+        for i in range(0, len(ids), _PAGE):
+            part = list(ids[i : i + _PAGE])
+            vectors = [list(v) for v in embeddings[i : i + _PAGE]]
+            self._call(lambda p=part, v=vectors: self._chunks.update(ids=p, embeddings=v))  # type: ignore[misc]
+
     def update_chunk_metadata(self, chunks: Sequence[Chunk]) -> None:
         for i in range(0, len(chunks), _PAGE):
             part = chunks[i : i + _PAGE]
@@ -276,46 +320,42 @@ class ChromaStore:
 
     def get_chunks(
         self, ids: Sequence[str], *, with_embeddings: bool = False
-    ) -> dict[str, tuple[Chunk, list[float] | None]]:
+    ) -> dict[str, tuple[Chunk, Vector | None]]:
         if not ids:
             return {}
         include = ["documents", "metadatas", "embeddings"] if with_embeddings else ["documents", "metadatas"]
         res = self._call(lambda: self._chunks.get(ids=list(ids), include=include))
-        out: dict[str, tuple[Chunk, list[float] | None]] = {}
+        out: dict[str, tuple[Chunk, Vector | None]] = {}
         embs = res.get("embeddings") if with_embeddings else None
         for k, (cid, text, meta) in enumerate(zip(res["ids"], res["documents"], res["metadatas"], strict=True)):
-            vec = [float(x) for x in embs[k]] if embs is not None else None
+            vec = np.asarray(embs[k], dtype=np.float64) if embs is not None else None
             out[cid] = (chunk_from_record(cid, text, meta), vec)
         return out
 
     def query(
-        self, embedding: Sequence[float], n: int, filters: SearchFilters | None = None
-    ) -> list[tuple[Chunk, float, list[float]]]:
-        """Nearest chunks as (chunk, cosine similarity, embedding), best first."""
+        self, embedding: Sequence[float] | Vector, n: int, filters: SearchFilters | None = None
+    ) -> list[tuple[Chunk, float, Vector]]:
+        """Nearest chunks as (chunk, cosine similarity, embedding), best first (fewer when the store holds fewer)."""
         where = where_clause(filters)
-        total = self.count()
-        if total == 0:
-            return []
         res = self._call(
-            lambda: self._chunks.query(
-                query_embeddings=[list(embedding)],
-                n_results=min(n, total),
+            lambda: self._chunks.query(  # n may exceed the stored count: Chroma then returns them all
+                query_embeddings=[np.asarray(embedding, dtype=np.float32)],
+                n_results=n,
                 where=where,
                 include=["documents", "metadatas", "distances", "embeddings"],
             )
         )
+        if not res["ids"][0]:
+            return []
         rows = zip(
             res["ids"][0],
             res["documents"][0],
             res["metadatas"][0],
             res["distances"][0],
-            res["embeddings"][0],
+            np.asarray(res["embeddings"][0], dtype=np.float64).reshape(len(res["ids"][0]), -1),
             strict=True,
         )
-        return [
-            (chunk_from_record(cid, text, meta), 1.0 - float(dist), [float(x) for x in emb])
-            for cid, text, meta, dist, emb in rows
-        ]
+        return [(chunk_from_record(cid, text, meta), 1.0 - float(dist), emb) for cid, text, meta, dist, emb in rows]
 
     def iter_chunks(self) -> Iterator[Chunk]:
         for ids, texts, metas in self._pages("chunks", ["documents", "metadatas"]):

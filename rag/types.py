@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -102,6 +103,7 @@ class Timings:
     generate_s: float = 0.0
     first_token_s: float | None = None
     total_s: float = 0.0
+    cached: bool = False  # served from the answer cache (the other stages then did not run)
 
 
 @dataclass
@@ -116,3 +118,6 @@ class Answer:
     notes: list[str] = field(default_factory=list)
     retrieved_doc_ids: list[str] = field(default_factory=list)
     prompt_tokens: int | None = None
+
+
+AnswerObserver = Callable[[Answer], None]  # told of every answer a serving pipeline gives (metrics, logs)

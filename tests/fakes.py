@@ -57,11 +57,12 @@ class WordHashEmbedder:
 
     Deterministic and instant, so ingest and retrieval tests run without torch.
     `fail_after` makes it raise after that many batches, like a process killed mid-ingest.
+    `salt` makes another embedder of the same size (other vectors, another name).
     """
 
-    name = "word-hash"
-
-    def __init__(self, dim: int = 64, fail_after: int | None = None) -> None:
+    def __init__(self, dim: int = 64, fail_after: int | None = None, salt: str = "") -> None:
+        self.name = f"word-hash-{dim}{salt}"
+        self.salt = salt
         self.dim = dim
         self.fail_after = fail_after
         self.batches = 0
@@ -79,7 +80,7 @@ class WordHashEmbedder:
         for text in texts:
             vec = [0.0] * self.dim
             for word in re.findall(r"\w+", text.lower()):
-                vec[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+                vec[int(hashlib.md5((self.salt + word).encode()).hexdigest(), 16) % self.dim] += 1.0
             norm = math.sqrt(sum(v * v for v in vec)) or 1.0
             out.append([v / norm for v in vec])
         return out

@@ -1,6 +1,7 @@
 """The HTTP API: an app factory, one error layer, thin typed routes.
 
     GET  /healthz, /readyz              liveness; readiness (503 while loading or the store is down)
+    GET  /metrics                       Prometheus text: requests, answer stages, cache, queue, index (ui.metrics)
     POST /v1/answer                     cited answer (JSON, or SSE with stream / Accept: text/event-stream)
     POST /v1/search                     hybrid passage search
     GET  /v1/documents[/{doc_id}]       the corpus
@@ -55,6 +56,8 @@ from rag.factory import Components
 from rag.settings import Settings
 from rag.types import Answer, SearchFilters
 from rag.types import Message as Turn
+from ui import metrics
+from ui.limits import FifoLimit
 from ui.schemas import (
     AnswerOut,
     AnswerRequest,
@@ -407,6 +410,8 @@ def create_app(
         body = {"ready": ready, "detail": detail}
         return JSONResponse(body, status_code=200 if ready else 503, headers=headers)
 
+    app.add_middleware(FifoLimit, limit=settings.search_concurrency)
+    metrics.install(app, service)  # outermost middleware: it sees every request, 413s included
     app.include_router(router, tags=["answers"])
     app.add_api_route(
         "/v1/documents",

@@ -40,7 +40,9 @@ def fail(exc: RagError) -> typer.Exit:
     return typer.Exit(exit_code(exc))
 
 
-def ingest_with_progress(settings: Settings, inputs: list[Path | str], prune: bool, quiet: bool) -> Any:
+def ingest_with_progress(
+    settings: Settings, inputs: list[Path | str], prune: bool, quiet: bool, reembed: bool = False
+) -> Any:
     from ingest.pipeline import Ingestor
     from rag.factory import build_components
 
@@ -62,13 +64,18 @@ def ingest_with_progress(settings: Settings, inputs: list[Path | str], prune: bo
                 if stage not in tasks:
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done, total=total)
-                if not err.is_terminal and not quiet and total and (done == total or stage == "embedding"):
-                    err.print(f"{stage} {done}/{total} {unit}", highlight=False)  # logs get a line, not a bar
+                if not err.is_terminal and total and (done == total or stage == "embedding"):
+                    # logs (and --json runs: stdout is the JSON) get a line per batch on stderr, not a bar
+                    err.print(f"{stage} {done}/{total} {unit}", highlight=False)
 
             return update
 
         return ingestor.ingest(
-            inputs, prune=prune, progress=track("embedding", "chunks"), reading=track("reading", "documents")
+            inputs,
+            prune=prune,
+            progress=track("embedding", "chunks"),
+            reading=track("reading", "documents"),
+            reembed=reembed,
         )
 
 
@@ -89,6 +96,9 @@ def ingest(
         ),
     ],
     prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
+    reembed: Annotated[
+        bool, typer.Option(help="Embed every stored chunk again (done anyway when another embedder wrote them).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Clean, chunk, embed and store articles; unchanged files cost nothing.
@@ -99,9 +109,15 @@ def ingest(
     """
     settings = load_settings()
     try:
-        report = ingest_with_progress(settings, [as_input(i) for i in inputs], prune, quiet=as_json)
+        report = ingest_with_progress(settings, [as_input(i) for i in inputs], prune, quiet=as_json, reembed=reembed)
     except RagError as exc:
         raise fail(exc) from exc
+    if report.chunks_reembedded:
+        err.print(
+            f"[yellow]re-embedded[/] {report.chunks_reembedded} stored chunks with {settings.embed_backend} "
+            f"(the index had been written by {report.reembedded_from})",
+            highlight=False,
+        )
     for s in report.skipped:
         err.print(f"[yellow]skipped[/] {s.path}: {s.reason}", highlight=False)
     summary = {
@@ -114,6 +130,7 @@ def ingest(
         "chunks": report.chunks,
         "chunks_embedded": report.chunks_embedded,
         "chunks_removed": report.chunks_removed,
+        "chunks_reembedded": report.chunks_reembedded,
         "seconds": round(report.seconds, 3),
         "chunks_per_s": round(report.chunks_per_s, 1),
     }
@@ -132,7 +149,7 @@ def ingest(
             err.print(f"{failed} of {len(report.items)} inputs failed (see above); the rest were ingested")
     if report.failed_any:
         raise typer.Exit(1 if report.ingested_any else 2)
-    if not report.ingested_any:
+    if not report.ingested_any and not report.chunks_reembedded:
         raise typer.Exit(1)  # nothing to ingest was found
 
 
@@ -236,7 +253,9 @@ def open_pipeline(settings: Settings) -> Any:
     from ingest.seed import open_seeded_pipeline
 
     _, pipeline, seeded = open_seeded_pipeline(settings)
-    if seeded is not None:
+    if seeded is not None and seeded.chunks_reembedded:
+        err.print(f"[dim]re-embedded {seeded.chunks_reembedded} chunks written by {seeded.reembedded_from}[/]")
+    elif seeded is not None:
         err.print(f"[dim]index was empty: ingested {len(seeded.added)} seed documents[/]")
     return pipeline
 
@@ -314,12 +333,48 @@ def chat() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default RAG_HOST, 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default RAG_PORT, 8000).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="API worker processes (default RAG_WORKERS, 1); more start a Chroma and a model server."),
+    ] = None,
 ) -> None:
-    """Serve the chat UI, the HTTP API and the document pages in one process."""
+    """Serve the chat UI, the HTTP API and the document pages (one process, or N workers)."""
     from ui.server import serve as run_server
 
     settings = load_settings()
-    run_server(settings, host or settings.host, port or settings.port)
+    if workers is not None and workers < 1:
+        raise fail(BadInput(f"--workers must be at least 1, not {workers}"))
+    try:
+        run_server(settings, host or settings.host, port or settings.port, workers)
+    except RagError as exc:
+        raise fail(exc) from exc
+
+
+@app.command("model-server")
+def model_server(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8080,
+) -> None:
+    """Serve the language model alone, OpenAI-compatible (POST /v1/chat/completions), for
+    RAG_LLM_BACKEND=openai RAG_LLM_URL=http://HOST:PORT/v1 on one or more API processes."""
+    import signal
+    import threading
+
+    from rag.llm import start_llama_server
+    from rag.model_files import ensure_model
+
+    settings = load_settings()
+    try:
+        server = start_llama_server(settings, ensure_model(settings), host, port)
+    except RagError as exc:
+        raise fail(exc) from exc
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print(f"newsrag model server: {server.listening_address}/v1 (threads {settings.llm_threads})", flush=True)
+    while not stop.wait(1.0):  # a timed wait lets the signal handlers run promptly
+        pass
+    del server  # dropping it stops llama.cpp's threads and frees the model
 
 
 @app.command("eval")
@@ -361,13 +416,21 @@ def bench(
     limit: Annotated[int, typer.Option(help="Questions answered per pipeline (0 = all).")] = 20,
     baseline: Annotated[bool, typer.Option(help="Also time the textbook llama-index pipeline.")] = True,
     parts: Annotated[
-        str, typer.Option(help="Which parts: ingest,html,retrieval,answers.")
-    ] = "answers,ingest,html,retrieval",
+        str, typer.Option(help="Which parts: answers,ingest,html,retrieval,embedders,ingest-process,load.")
+    ] = "answers,ingest,html,retrieval,embedders,ingest-process,load",
     html_pages: Annotated[
         Path | None, typer.Option(help="Folder of real .html news pages for the HTML ingest part.")
     ] = None,
+    sets: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="NAME=CORPUS_DIR:QUESTIONS.jsonl for the embedder comparison (default: the seeds)."),
+    ] = None,
+    ingest_dir: Annotated[
+        list[Path] | None, typer.Option(help="Folders for `rag ingest` against a bare embedder (ingest-process).")
+    ] = None,
 ) -> None:
     """Measure ingest, retrieval at scale and answer latency, beside the textbook pipeline."""
+    from bench.embedders import parse_set
     from bench.run import main as run_bench
     from bench.run import render
 
@@ -382,6 +445,8 @@ def bench(
             limit=limit or None,
             baseline=baseline,
             parts=[p.strip() for p in parts.split(",")],
+            sets=[parse_set(s) for s in sets or []],
+            ingest_dirs=ingest_dir or [],
             **({"html_pages": html_pages} if html_pages else {}),
         )
     except (RagError, ValueError) as exc:

@@ -117,6 +117,7 @@ class TimingsOut(BaseModel):
     generate_s: float
     first_token_s: float | None
     total_s: float
+    cached: bool = Field(False, description="True when the answer came from the answer cache.")
 
 
 class AnswerOut(BaseModel):
@@ -145,6 +146,7 @@ class AnswerOut(BaseModel):
                 generate_s=round(t.generate_s, 4),
                 first_token_s=None if t.first_token_s is None else round(t.first_token_s, 4),
                 total_s=round(t.total_s, 4),
+                cached=t.cached,
             ),
             notes=a.notes,
         )

@@ -19,7 +19,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from typing import Annotated, TypeVar
 
@@ -27,13 +27,14 @@ import anyio
 from fastapi import Depends, Request
 
 from ingest.pipeline import Ingestor
-from ingest.seed import ensure_seeded, ingestor_for
+from ingest.seed import ensure_embedded, ensure_seeded, ingestor_for
 from rag.answer import AnswerPipeline
 from rag.errors import RagError
 from rag.factory import Components, build_components, build_pipeline
 from rag.settings import Settings
 from rag.store import ChromaStore
 from rag.types import Answer, Message, SearchFilters
+from ui import metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -87,9 +88,12 @@ class Ticket:
 
 
 class AnswerGate:
-    def __init__(self, capacity: int, wait_s: float, slots: int = 1) -> None:
+    def __init__(
+        self, capacity: int, wait_s: float, slots: int = 1, on_change: Callable[[int], None] | None = None
+    ) -> None:
         if capacity < 1 or slots < 1:
             raise ValueError("capacity and slots must be at least 1")
+        self.on_change = on_change  # told the number admitted whenever it changes (a metrics gauge)
         self.capacity = capacity
         self.wait_s = wait_s
         self._slots = threading.BoundedSemaphore(slots)
@@ -111,7 +115,12 @@ class AnswerGate:
                     self.retry_after(),
                 )
             self._admitted += 1
+            self._changed()
         return Ticket(self)
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self._admitted)
 
     def retry_after(self) -> int:
         """Seconds until the queue has likely moved on: ceil(mean answer time × queue / slots), 1..120."""
@@ -123,6 +132,7 @@ class AnswerGate:
                 return
             ticket._released = True
             self._admitted -= 1
+            self._changed()
             if ticket._running:
                 self._avg_s = 0.8 * self._avg_s + 0.2 * (time.monotonic() - ticket._started)
         if ticket._running:
@@ -146,7 +156,7 @@ class Service:
         self, settings: Settings, *, pipeline: AnswerPipeline | None = None, components: Components | None = None
     ) -> None:
         self.settings = settings
-        self.gate = AnswerGate(settings.answer_queue, settings.llm_timeout_s)
+        self.gate = AnswerGate(settings.answer_queue, settings.llm_timeout_s, on_change=metrics.set_queue_depth)
         if components is None and pipeline is not None:
             r = pipeline.retriever
             components = Components(settings, r.store, r.sparse, r.embedder, r)
@@ -176,11 +186,20 @@ class Service:
             report = ensure_seeded(components)
             if report is not None:
                 log.info("seeded the index: %d documents, %d chunks", len(report.added), report.chunks)
+            self._stage = f"checking that the index was embedded with {components.embedder.name}"
+            report = ensure_embedded(components)
+            if report is not None:
+                log.warning(
+                    "re-embedded %d chunks written by %s with %s",
+                    report.chunks_reembedded,
+                    report.reembedded_from,
+                    components.embedder.name,
+                )
             components.retriever.sync()
             self._seeded = True
             if self._pipeline is None:
                 self._stage = f"loading the language model ({self.settings.llm_backend})"
-                self._pipeline = build_pipeline(components)
+                self._pipeline = build_pipeline(components, cache=True, observers=[metrics.observe_answer])
             self._stage = "ready"
             log.info("ready in %.1f s (model: %s)", time.perf_counter() - started, self._pipeline.model_name)
         except Exception as exc:  # any failure must surface in /readyz, not kill a thread silently
@@ -208,6 +227,9 @@ class Service:
         if self._components is None or not self._seeded:
             raise NotReady(self.status(), 5)
         return self._components
+
+    def pipeline_if_ready(self) -> AnswerPipeline | None:
+        return self._pipeline
 
     def pipeline(self) -> AnswerPipeline:
         if self._pipeline is None or not self._seeded:

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from bench.documents import make_docx, make_pdf, rss
-from rag.embed import SentenceTransformerEmbedder
 from rag.factory import Components, build_components
 from rag.settings import Settings
 from tests.webserver import Route, Site
@@ -100,9 +99,9 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
 
 
 @pytest.fixture(scope="module")
-def components(ingested: tuple[Path, dict[str, Any], str], embedder: SentenceTransformerEmbedder) -> Components:
+def components(ingested: tuple[Path, dict[str, Any], str]) -> Components:
     home, _, _ = ingested
-    return build_components(Settings(home=home, _env_file=None), embedder=embedder)  # type: ignore[call-arg]
+    return build_components(Settings(home=home, _env_file=None))  # type: ignore[call-arg]  # the embedder `rag ingest` used
 
 
 def test_one_command_ingests_every_kind(ingested: tuple[Path, dict[str, Any], str]) -> None:

@@ -83,7 +83,7 @@ def kill_after_batch(proc: subprocess.Popen[bytes], batch: int, delay: float) ->
         line = proc.stderr.readline()
         if not line:
             break  # the run ended before that batch
-        if line.startswith(b"embedded "):
+        if line.startswith(b"embedding "):  # the CLI logs "embedding 8/120 chunks" per batch
             seen += 1
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)

@@ -158,7 +158,7 @@ def test_answer_json_shape(scripted: tuple[TestClient, ScriptedGenerator]) -> No
     assert set(body) >= {"answer", "refused", "citations", "standalone_question", "model", "timings", "notes"}
     assert body["answer"] == "Chen Mingguo led the Chinese delegation [1]."
     assert body["refused"] is False and body["model"] == "scripted"
-    assert set(body["timings"]) == {"retrieve_s", "evidence_s", "generate_s", "first_token_s", "total_s"}
+    assert set(body["timings"]) == {"retrieve_s", "evidence_s", "generate_s", "first_token_s", "total_s", "cached"}
     cite = body["citations"][0]
     assert set(cite) == {"n", "doc_id", "title", "date", "quote", "start", "end", "link", "url", "score"}
     assert cite["n"] == 1 and "Chen Mingguo" in cite["quote"]
