@@ -1,4 +1,4 @@
-"""The `rag` command line: ingest, search, ask, chat, serve, eval, bench."""
+"""The `rag` command line: ingest, search, ask, chat, serve, eval, bench, feedback."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ from rag.dates import format_date, parse_bound
 from rag.errors import BadInput, RagError, exit_code
 from rag.settings import Settings
 from rag.types import SearchFilters
+from ui.cli_feedback import feedback_app
 
 offline.enforce()
 
 app = typer.Typer(help="Cited answers from a local corpus of news articles, offline.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
 out = Console()
 err = Console(stderr=True)
 
