@@ -24,6 +24,7 @@ MODULES = [
     "rag.retrieve",
     "rag.rewrite",
     "rag.sparse",
+    "ui.chat",
     "ui.markdown",
     "ui.pages",
 ]

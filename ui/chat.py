@@ -19,15 +19,17 @@ reader text may hold markup, which must appear as text, never as HTML or Markdow
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from fastapi import FastAPI
 
 from rag import offline
+from rag.conversations import Turn
 from rag.dates import format_date, parse_bound
 from rag.errors import NotFound, RagError
 from rag.examples import example_questions
+from rag.feedback import Feedback
 from rag.types import Answer, SearchFilters
 from ui.markdown import md_text, md_url, render_answer
 from ui.service import Service
@@ -47,6 +49,7 @@ CSS = """
 #chatbot blockquote { margin: 0.25rem 0 0.5rem; padding-left: 0.75rem; font-size: 0.92em; }
 #conversations label { width: 100%; overflow-wrap: anywhere; }
 #feedback-status p { margin: 0; font-size: 0.9em; color: var(--body-text-color-subdued); }
+@media (max-width: 767px) { #intro h1 { padding-left: 2rem; } }  /* beside the sidebar's toggle */
 @media (max-width: 640px) {
   #intro h1 { font-size: 1.25rem; }
   #ask-row { flex-wrap: wrap !important; }
@@ -63,6 +66,13 @@ KEEP_IN_URL = """(id) => {
   const url = new URL(window.location.href);
   if (id) { url.searchParams.set("c", id); } else { url.searchParams.delete("c"); }
   window.history.replaceState(null, "", url.toString());
+}"""
+# On a phone the sidebar would cover the chat: it starts closed there, and closes once a choice is made.
+CLOSE_ON_PHONES = """() => {
+  const sidebar = document.getElementById("sidebar");
+  if (window.innerWidth < 768 && sidebar && sidebar.classList.contains("open")) {
+    sidebar.querySelector(".toggle-button").click();
+  }
 }"""
 PLACEHOLDER = "**Ask about the indexed news articles**, or pick an example:"
 EMPTY_PLACEHOLDER = "**The library is empty.** Add articles in the [Library](/library), then ask about them."
@@ -89,13 +99,30 @@ def export_link(conversation_id: str) -> str:
     return f"[⤓ Export as Markdown](/v1/conversations/{conversation_id}/export)" if conversation_id else ""
 
 
+def notes_given(turns: Sequence[Turn], given: Mapping[str, Feedback]) -> str:
+    """The notes a reader left in a conversation, to show when it is opened again.
+
+    >>> from rag.feedback import Feedback
+    >>> fb = Feedback("a2", "c", "down", "Say <b>when</b>.", "", (), "", "", False, (), "", None, 0.0, 0.0)
+    >>> notes_given([Turn("a1", "c", "q1", "", "", False, (), (), "", None, 0.0),
+    ...              Turn("a2", "c", "q2", "", "", False, (), (), "", None, 0.0)], {"a2": fb})
+    'Your notes: answer 2 (thumbs down) “Say &lt;b&gt;when&lt;/b&gt;.”'
+    """
+    noted = [
+        f"answer {i} (thumbs {given[t.answer_id].rating}) “{md_text(given[t.answer_id].note)}”"
+        for i, t in enumerate(turns, 1)
+        if t.answer_id in given and given[t.answer_id].note
+    ]
+    return "Your notes: " + " · ".join(noted) if noted else ""
+
+
 def build_chat(service: Service) -> gr.Blocks:
-    def conversation_view(conversation_id: str) -> tuple[Messages, list[str | None], str, list[str | None]]:
+    def conversation_view(conversation_id: str) -> tuple[Messages, list[str | None], str, list[str | None], str]:
         """A saved conversation's messages, thumbs (one per run of assistant messages, as the chatbot
-        counts them), id and answer ids (one per message); all empty if it is gone."""
+        counts them), id, answer ids (one per message) and the notes given; all empty if it is gone."""
         conv = service.conversations.get(conversation_id) if conversation_id else None
         if conv is None:
-            return [], [], "", []
+            return [], [], "", [], ""
         messages: Messages = [{"role": m.role, "content": md_text(m.content)} for m in conv.prefix]
         ids: list[str | None] = [None] * len(messages)
         for turn in conv.turns:
@@ -110,7 +137,7 @@ def build_chat(service: Service) -> gr.Blocks:
             if m["role"] == "assistant" and (i == 0 or messages[i - 1]["role"] != "assistant"):
                 fb = given.get(ids[i] or "")
                 thumbs.append(RATINGS[fb.rating] if fb else None)
-        return messages, thumbs, conv.id, ids
+        return messages, thumbs, conv.id, ids, notes_given(conv.turns, given)
 
     def sidebar(conversation_id: str) -> tuple[Any, str]:
         try:
@@ -219,10 +246,10 @@ def build_chat(service: Service) -> gr.Blocks:
         """The page opened: the conversation its address names, the sidebar, and examples from the corpus."""
         wanted = str(request.query_params.get("c", "")) if request else ""
         try:
-            messages, thumbs, conversation_id, ids = conversation_view(wanted)
+            messages, thumbs, conversation_id, ids, notes = conversation_view(wanted)
         except RagError as exc:
             log.warning("cannot reopen a conversation: %s", exc)
-            messages, thumbs, conversation_id, ids = [], [], "", []
+            messages, thumbs, conversation_id, ids, notes = [], [], "", [], ""
         try:
             examples = example_questions(service.components().store.list_documents())
         except RagError:  # still loading: the examples come with the next visit
@@ -234,12 +261,12 @@ def build_chat(service: Service) -> gr.Blocks:
             placeholder=PLACEHOLDER if examples else EMPTY_PLACEHOLDER,
         )
         listing, export = sidebar(conversation_id)
-        return chat, conversation_id, ids, listing, export
+        return chat, conversation_id, ids, listing, export, notes
 
     def reopen(conversation_id: str | None) -> tuple[Any, ...]:
-        messages, thumbs, conversation_id, ids = conversation_view(conversation_id or "")
+        messages, thumbs, conversation_id, ids, notes = conversation_view(conversation_id or "")
         chat = gr.Chatbot(value=cast(list[Any], messages), feedback_value=thumbs)
-        return chat, conversation_id, ids, export_link(conversation_id), gr.Row(visible=False), ""
+        return chat, conversation_id, ids, export_link(conversation_id), gr.Row(visible=False), notes
 
     def start_new() -> tuple[Any, ...]:
         return gr.Chatbot(value=[], feedback_value=[]), "", [], gr.Radio(value=None), "", gr.Row(visible=False), ""
@@ -313,15 +340,18 @@ def build_chat(service: Service) -> gr.Blocks:
         ):
             ev.then(sidebar, conversation, [listing, export], queue=False)
         conversation.change(None, conversation, None, js=KEEP_IN_URL)
-        listing.input(reopen, listing, [chatbot, conversation, answer_ids, export, note_row, status], queue=False)
+        listing.input(reopen, listing, [chatbot, conversation, answer_ids, export, note_row, status], queue=False).then(
+            None, js=CLOSE_ON_PHONES
+        )
         blank = [chatbot, conversation, answer_ids, listing, export, note_row, status]
-        new.click(start_new, None, blank, queue=False)
+        new.click(start_new, None, blank, queue=False).then(None, js=CLOSE_ON_PHONES)
         chatbot.clear(start_new, None, blank, queue=False)  # its own bin icon: a new conversation too
         chatbot.like(rate, answer_ids, [note_row, rated, note, status], queue=False)
         send_note.click(save_note, [rated, note], [note_row, status], queue=False)
         note.submit(save_note, [rated, note], [note_row, status], queue=False)
-        demo.load(on_load, None, [chatbot, conversation, answer_ids, listing, export])
+        demo.load(on_load, None, [chatbot, conversation, answer_ids, listing, export, status])
         demo.load(documents, None, docs)
+        demo.load(None, js=CLOSE_ON_PHONES)
         accordion.expand(documents, None, docs)
     blocks: gr.Blocks = demo
     return blocks

@@ -80,6 +80,7 @@
   }
 
   function show(job) {
+    document.getElementById("add-panel").open = true;
     jobBox.hidden = false;
     if (job.total > 0) { bar.max = job.total; bar.value = job.done; } else { bar.removeAttribute("value"); }
     if (job.state === "done") {

@@ -131,8 +131,9 @@ def test_thumbs_and_a_note_are_saved_and_shown_again(chat_fns: tuple[dict[str, A
     assert fb is not None and fb.rating == "up" and fb.note.startswith("It should")  # the note is kept
     assert "saved answers" in fns["rate"](ids, gr.LikeData(None, {"index": 0, "value": [], "liked": True}))[3]
 
-    chat, reopened, reopened_ids, export, *_ = fns["reopen"](conversation)
+    chat, reopened, reopened_ids, export, _row, notes = fns["reopen"](conversation)
     assert reopened == conversation and reopened_ids == ids
+    assert notes == "Your notes: answer 1 (thumbs up) “It should name the &lt;b&gt;ministry&lt;/b&gt;.”"
     assert texts(chat.value) == texts(messages)
     assert chat.feedback_value == ["Like"] and f"/v1/conversations/{conversation}/export" in export
 
@@ -148,10 +149,10 @@ def test_a_reloaded_page_reopens_its_conversation_with_examples_from_the_corpus(
 
     fns, service = chat_fns
     _, conversation, _, _ = ask(fns, "Where will Gilgit-Baltistan police officers train?")
-    chat, shown, _, listing, _export = fns["on_load"](gr.Request(query_params={"c": conversation}))
+    chat, shown, _, listing, _export, _notes = fns["on_load"](gr.Request(query_params={"c": conversation}))
     assert shown == conversation and len(chat.value) == 2 and listing.value == conversation
     assert (service.conversations.require(conversation).title, conversation) in listing.choices
     titles = [d.title for d in service.components().store.list_documents()]
     assert chat.examples and all(any(f"“{t}”" in e["text"] for t in titles) for e in chat.examples)
-    chat, shown, ids, listing, _ = fns["on_load"](gr.Request(query_params={"c": "f" * 32}))  # gone: a new chat
+    chat, shown, ids, listing, _, _ = fns["on_load"](gr.Request(query_params={"c": "f" * 32}))  # gone: a new chat
     assert shown == "" and chat.value == [] and ids == [] and listing.value is None
