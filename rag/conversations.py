@@ -21,7 +21,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, delete, func, select
@@ -176,6 +176,19 @@ def messages_from_json(raw: str) -> tuple[Message, ...]:
     return tuple(Message(m["role"], m["content"]) for m in json.loads(raw))
 
 
+@contextmanager
+def transaction(db: Database, what: str) -> Iterator[Session]:
+    """A session in a transaction, with any database failure as a `StoreUnavailable` naming `what`."""
+    try:
+        with db.session() as s, s.begin():
+            yield s
+    except SQLAlchemyError as exc:
+        raise StoreUnavailable(
+            f"the {what} database {db.path} cannot be used ({exc.__class__.__name__}: "
+            f"{getattr(exc, 'orig', exc)}); check that RAG_HOME is writable and the disk has room"
+        ) from exc
+
+
 class ConversationStore:
     """Conversations in the project database; every failure of the database is a `StoreUnavailable`."""
 
@@ -183,16 +196,8 @@ class ConversationStore:
         self.db = db
         db.create_tables()  # the database may have been opened before this module's tables were known
 
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        try:
-            with self.db.session() as s, s.begin():
-                yield s
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(
-                f"the conversation database {self.db.path} cannot be used ({exc.__class__.__name__}: "
-                f"{getattr(exc, 'orig', exc)}); check that RAG_HOME is writable and the disk has room"
-            ) from exc
+    def _session(self) -> AbstractContextManager[Session]:
+        return transaction(self.db, "conversation")
 
     def record(
         self,

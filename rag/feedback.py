@@ -18,14 +18,13 @@ reader's note and the answer they disliked.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Boolean, Float, String, Text, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from rag.conversations import (
@@ -34,9 +33,10 @@ from rag.conversations import (
     citations_to_json,
     messages_from_json,
     messages_to_json,
+    transaction,
 )
 from rag.db import Base, Database
-from rag.errors import BadInput, NotFound, StoreUnavailable
+from rag.errors import BadInput, NotFound
 from rag.types import Citation, Message
 
 Rating = Literal["up", "down"]
@@ -106,16 +106,8 @@ class FeedbackStore:
         self.conversations = conversations
         db.create_tables()
 
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        try:
-            with self.db.session() as s, s.begin():
-                yield s
-        except SQLAlchemyError as exc:
-            raise StoreUnavailable(
-                f"the feedback database {self.db.path} cannot be used ({getattr(exc, 'orig', exc)}); "
-                "check that RAG_HOME is writable and the disk has room"
-            ) from exc
+    def _session(self) -> AbstractContextManager[Session]:
+        return transaction(self.db, "feedback")
 
     def give(self, answer_id: str, rating: str, note: str = "") -> Feedback:
         """Record (or replace) the judgement of one answer."""

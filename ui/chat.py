@@ -67,13 +67,23 @@ KEEP_IN_URL = """(id) => {
   if (id) { url.searchParams.set("c", id); } else { url.searchParams.delete("c"); }
   window.history.replaceState(null, "", url.toString());
 }"""
-# On a phone the sidebar would cover the chat: it starts closed there, and closes once a choice is made.
+# On a phone the sidebar would cover the chat: it starts closed there (and when a window narrows
+# to a phone's width), and closes once a choice is made in it.
 CLOSE_ON_PHONES = """() => {
   const sidebar = document.getElementById("sidebar");
   if (window.innerWidth < 768 && sidebar && sidebar.classList.contains("open")) {
     sidebar.querySelector(".toggle-button").click();
   }
 }"""
+SIDEBAR_ON_PHONES = f"""() => {{
+  const close = {CLOSE_ON_PHONES};
+  close();
+  let wide = window.innerWidth >= 768;
+  window.addEventListener("resize", () => {{
+    if (wide && window.innerWidth < 768) {{ close(); }}
+    wide = window.innerWidth >= 768;
+  }});
+}}"""
 PLACEHOLDER = "**Ask about the indexed news articles**, or pick an example:"
 EMPTY_PLACEHOLDER = "**The library is empty.** Add articles in the [Library](/library), then ask about them."
 RATINGS = {"up": "Like", "down": "Dislike"}
@@ -351,7 +361,7 @@ def build_chat(service: Service) -> gr.Blocks:
         note.submit(save_note, [rated, note], [note_row, status], queue=False)
         demo.load(on_load, None, [chatbot, conversation, answer_ids, listing, export, status])
         demo.load(documents, None, docs)
-        demo.load(None, js=CLOSE_ON_PHONES)
+        demo.load(None, js=SIDEBAR_ON_PHONES)
         accordion.expand(documents, None, docs)
     blocks: gr.Blocks = demo
     return blocks

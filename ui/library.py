@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import asdict
 from html import escape
 from pathlib import Path, PurePath
 from typing import Annotated
@@ -214,17 +215,7 @@ class IngestJobOut(BaseModel):
 
     @classmethod
     def of(cls, job: Job) -> IngestJobOut:
-        items = [JobItemOut(**i) for i in job.items]
-        return cls(
-            id=job.id,
-            state=job.state,
-            stage=job.stage,
-            done=job.done,
-            total=job.total,
-            names=job.names,
-            items=items,
-            error=job.error,
-        )
+        return cls.model_validate({k: v for k, v in asdict(job).items() if k in cls.model_fields})
 
 
 @router.post(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from ingest.seed import ensure_seeded
-from rag.factory import build_components, build_pipeline
+from rag.factory import build_components
 from rag.settings import REPO_ROOT, Settings
 from rag.types import Answer, Citation, Timings
 from tests.fakes import WordHashEmbedder
@@ -58,9 +57,7 @@ TOKEN = "chat-token-0123456789"
 
 @pytest.fixture(scope="module")
 def chat_fns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Any], Service]]:
-    from fastapi.testclient import TestClient
-
-    from ui.api import create_app
+    from tests.ui.serving import open_test_client
     from ui.chat import build_chat
 
     settings = Settings(
@@ -72,14 +69,11 @@ def chat_fns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[st
     )
     components = build_components(settings, embedder=WordHashEmbedder(dim=256))
     ensure_seeded(components)
-    app = create_app(settings, pipeline=build_pipeline(components, load_model=False), components=components)
-    with TestClient(app) as client:
-        while client.get("/readyz").status_code != 200:
-            time.sleep(0.05)
-        service: Service = app.state.service
-        blocks = build_chat(service)
-        fns = {getattr(f.fn, "__name__", ""): f.fn for f in blocks.fns.values()}
-        yield fns, service
+    client = open_test_client(settings, components)
+    service: Service = client.app.state.service  # type: ignore[attr-defined]
+    blocks = build_chat(service)
+    yield {getattr(f.fn, "__name__", ""): f.fn for f in blocks.fns.values()}, service
+    client.__exit__(None, None, None)
 
 
 def last(items: Iterator[Any]) -> Any:

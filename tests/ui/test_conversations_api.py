@@ -15,10 +15,10 @@ from sqlalchemy import text
 
 from ingest.seed import ensure_seeded
 from rag.db import Database
-from rag.factory import Components, build_components, build_pipeline
+from rag.factory import Components, build_components
 from rag.settings import REPO_ROOT, Settings
 from tests.fakes import WordHashEmbedder
-from ui.api import create_app
+from tests.ui.serving import open_test_client
 
 TOKEN = "conversation-token-0123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -28,16 +28,6 @@ FOLLOW_UP = "What did he say about Xinjiang?"
 
 def make_settings(home: Path) -> Settings:
     return Settings(home=home, seeds_dir=REPO_ROOT / "seeds", llm_backend="extractive", api_token=TOKEN, _env_file=None)  # type: ignore[call-arg]
-
-
-def open_client(settings: Settings, components: Components) -> TestClient:
-    app = create_app(settings, pipeline=build_pipeline(components, load_model=False), components=components)
-    client = TestClient(app)
-    client.__enter__()
-    for _ in range(600):
-        if client.get("/readyz").status_code == 200:
-            break
-    return client
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +44,7 @@ def components(settings: Settings) -> Components:
 
 @pytest.fixture(scope="module")
 def client(settings: Settings, components: Components) -> Iterator[TestClient]:
-    c = open_client(settings, components)
+    c = open_test_client(settings, components)
     yield c
     c.__exit__(None, None, None)
 
@@ -172,7 +162,7 @@ def test_export_as_markdown(client: TestClient) -> None:
 
 def test_an_answer_the_database_cannot_keep_is_still_given(tmp_path: Path, components: Components) -> None:
     settings = make_settings(tmp_path)
-    client = open_client(settings, components)
+    client = open_test_client(settings, components)
     try:
         db = Database.open(settings)
         ask(client, QUESTION)  # the tables exist now

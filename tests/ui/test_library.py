@@ -19,13 +19,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.seed import ensure_seeded
-from rag.factory import build_components, build_pipeline
+from rag.factory import build_components
 from rag.settings import REPO_ROOT, Settings
 from rag.types import Document
 from tests.fakes import WordHashEmbedder
+from tests.ui.serving import open_test_client
 from tests.webserver import Route, Site
 from ui import jobs
-from ui.api import create_app
 from ui.library import PAGE_SIZE, SCRIPT, library_page
 
 TOKEN = "library-token-0123456789"
@@ -52,13 +52,7 @@ def config(home: Path, **overrides: Any) -> Settings:
 def open_client(settings: Settings) -> TestClient:
     components = build_components(settings, embedder=WordHashEmbedder(dim=256))
     ensure_seeded(components)
-    app = create_app(settings, pipeline=build_pipeline(components, load_model=False), components=components)
-    client = TestClient(app)
-    client.__enter__()
-    for _ in range(600):
-        if client.get("/readyz").status_code == 200:
-            break
-    return client
+    return open_test_client(settings, components)
 
 
 @pytest.fixture(scope="module")
