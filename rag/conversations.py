@@ -264,20 +264,17 @@ class ConversationStore:
         return conv
 
     def recent(self, limit: int = 50, offset: int = 0) -> list[ConversationSummary]:
-        """The most recently continued conversations first."""
-        counts = select(TurnRow.conversation_id, func.count().label("n")).group_by(TurnRow.conversation_id).subquery()
-        query = (
-            select(ConversationRow, func.coalesce(counts.c.n, 0))
-            .outerjoin(counts, counts.c.conversation_id == ConversationRow.id)
-            .order_by(ConversationRow.updated_at.desc(), ConversationRow.id)
-            .limit(limit)
-            .offset(offset)
-        )
+        """The most recently continued conversations first (turns counted for those only)."""
+        page = select(ConversationRow).order_by(ConversationRow.updated_at.desc(), ConversationRow.id)
         with self._session() as s:
-            return [
-                ConversationSummary(row.id, row.title, row.created_at, row.updated_at, int(n))
-                for row, n in s.execute(query)
-            ]
+            rows = s.scalars(page.limit(limit).offset(offset)).all()
+            counted = (
+                select(TurnRow.conversation_id, func.count())
+                .where(TurnRow.conversation_id.in_([r.id for r in rows]))
+                .group_by(TurnRow.conversation_id)
+            )
+            counts: dict[str, int] = {cid: int(n) for cid, n in s.execute(counted).tuples()}
+            return [ConversationSummary(r.id, r.title, r.created_at, r.updated_at, counts.get(r.id, 0)) for r in rows]
 
     def count(self) -> int:
         with self._session() as s:
