@@ -16,12 +16,16 @@ MODULES = [
     "ingest.loader",
     "ingest.pdf",
     "rag.answer",
+    "rag.conversations",
     "rag.dates",
     "rag.evidence",
+    "rag.examples",
     "rag.grounding",
     "rag.retrieve",
     "rag.rewrite",
     "rag.sparse",
+    "ui.chat",
+    "ui.markdown",
     "ui.pages",
 ]
 

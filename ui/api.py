@@ -2,12 +2,16 @@
 
     GET  /healthz, /readyz              liveness; readiness (503 while loading or the store is down)
     GET  /metrics                       Prometheus text: requests, answer stages, cache, queue, index (ui.metrics)
-    POST /v1/answer                     cited answer (JSON, or SSE with stream / Accept: text/event-stream)
+    POST /v1/answer                     cited answer (JSON, or SSE with stream / Accept: text/event-stream),
+                                        saved to a conversation (`conversation_id` continues one)
+    /v1/conversations…, POST /v1/feedback   saved conversations, their export, feedback (ui.conversations_api)
     POST /v1/search                     hybrid passage search
     GET  /v1/documents[/{doc_id}]       the corpus
     POST /v1/documents, DELETE …/{id}   upload / remove an article (Bearer RAG_API_TOKEN)
     POST /v1/chat/completions, GET /v1/models   OpenAI-compatible (ui.openai_compat)
+    POST /v1/ingest-jobs, GET …/{id}    files and URLs ingested in the background, with progress (Bearer)
     GET  /documents/{doc_id}            the article page citations link to (ui.pages)
+    GET  /library                       the corpus: filter, open, add, delete (ui.library)
     /                                   the Gradio chat (ui.chat)
 
 Every error body is {"detail": "..."} saying what to do: `rag.errors` map to
@@ -17,7 +21,6 @@ unexpected to a 500 without a traceback.
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import time
@@ -27,12 +30,11 @@ from pathlib import Path, PurePath
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, FastAPI, File, Form, Request, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.background import BackgroundTask
 from starlette.datastructures import Headers
@@ -57,6 +59,7 @@ from rag.settings import Settings
 from rag.types import Answer, SearchFilters
 from rag.types import Message as Turn
 from ui import metrics
+from ui.auth import ERRORS, WRITE_ERRORS, TokenDep, require_token  # noqa: F401 (tests check require_token)
 from ui.limits import FifoLimit
 from ui.schemas import (
     AnswerOut,
@@ -76,6 +79,7 @@ from ui.service import Service, ServiceBusy, ServiceDep, Ticket, answer_in_turn,
 log = logging.getLogger(__name__)
 
 JSON_BODY_LIMIT = 1_000_000
+MAX_JOB_ITEMS = 20  # files and URLs one ingest job may hold (ui.library)
 MULTIPART_SLACK = 64 * 1024  # multipart headers and boundaries around the file
 UPLOAD_TYPES = SUPPORTED
 STATUS: Sequence[tuple[type[RagError], int]] = (
@@ -86,9 +90,6 @@ STATUS: Sequence[tuple[type[RagError], int]] = (
     (ConfigError, 503),
     (GeneratorError, 502),
 )
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut} for code in (400, 404, 413, 422, 429, 500, 502, 503)
-}
 
 router = APIRouter(prefix="/v1", responses=ERRORS)
 
@@ -166,7 +167,8 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 class BodyLimit:
     """413 {"detail"} for a request body over its route's limit: at once when Content-Length
     declares it, else as soon as the bytes received pass it, so a huge body is never read whole.
-    An upload may take RAG_MAX_UPLOAD_BYTES plus multipart framing; other /v1 routes 1 MB.
+    An upload may take RAG_MAX_UPLOAD_BYTES plus multipart framing (an ingest job that many per
+    file it may hold); other /v1 routes 1 MB.
     (FastAPI's own `max_body_size` answers in plain text, and every error here is JSON.)"""
 
     def __init__(self, app: ASGIApp, upload_limit: int) -> None:
@@ -178,6 +180,8 @@ class BodyLimit:
             return None
         if scope["path"] == "/v1/documents" and scope["method"] == "POST":
             return self.upload_limit
+        if scope["path"] == "/v1/ingest-jobs" and scope["method"] == "POST":
+            return self.upload_limit * MAX_JOB_ITEMS
         return JSON_BODY_LIMIT
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -216,13 +220,15 @@ async def answer_events(
     history: list[Turn],
     k: int | None,
     filters: SearchFilters | None,
+    conversation_id: str | None,
 ) -> AsyncIterator[ServerSentEvent]:
-    """`delta` {"text"} events as the model writes, then one `answer` event; `error` {"message"} on failure."""
+    """`delta` {"text"} events as the model writes, then one `answer` event (with the saved
+    conversation's and the answer's ids); `error` {"message"} on failure."""
     try:
         async for item in iterate_closing(pipeline.stream(question, history, k=k, filters=filters)):
             if isinstance(item, Answer):
-                item = await anyio.to_thread.run_sync(service.with_urls, item)
-                yield ServerSentEvent(AnswerOut.of(item).model_dump_json(), event="answer")
+                out = await anyio.to_thread.run_sync(finish_answer, service, item, conversation_id, history)
+                yield ServerSentEvent(out.model_dump_json(), event="answer")
             else:
                 yield ServerSentEvent(json.dumps({"text": item}), event="delta")
     except Exception as exc:  # the status line is sent already: the error travels as an event
@@ -235,17 +241,26 @@ async def answer_events(
 
 @router.post("/answer", response_model=AnswerOut, responses={200: {"content": {"text/event-stream": {}}}})
 async def answer(body: AnswerRequest, request: Request, service: ServiceDep) -> AnswerOut | Response:
-    """A cited answer. Streams `delta` then `answer` Server-Sent Events when asked to."""
+    """A cited answer, saved as the next turn of `conversation_id` (or of a new conversation).
+    Streams `delta` then `answer` Server-Sent Events when asked to."""
     pipeline = service.pipeline()
     question = pipeline.retriever.check_query(body.question)  # refuse bad input before queueing
-    history = [m.to_message() for m in body.history]
+    conversation = body.conversation_id
+    given = [m.to_message() for m in body.history]
+    history = await anyio.to_thread.run_sync(service.history_for, conversation, given)
     filters = filters_of(body.filters)
     ticket = await service.gate.enter()
     if wants_stream(body.stream, request):
-        events = answer_events(service, pipeline, ticket, question, history, body.top_k, filters)
+        events = answer_events(service, pipeline, ticket, question, history, body.top_k, filters, conversation)
         return EventSourceResponse(events, background=BackgroundTask(ticket.release))
     answered = await answer_in_turn(ticket, pipeline, question, history, body.top_k, filters)
-    return AnswerOut.of(await anyio.to_thread.run_sync(service.with_urls, answered))
+    return await anyio.to_thread.run_sync(finish_answer, service, answered, conversation, history)
+
+
+def finish_answer(service: Service, answer: Answer, conversation_id: str | None, history: list[Turn]) -> AnswerOut:
+    """The answer with its citations' URLs, saved to its conversation, as the API returns it."""
+    answer, turn = service.save_turn(conversation_id, service.with_urls(answer), history)
+    return AnswerOut.of(answer, turn)
 
 
 # -- search and documents ---------------------------------------------------
@@ -269,29 +284,6 @@ def get_document(doc_id: str, service: ServiceDep) -> DocumentDetailOut:
     if doc is None:
         raise NotFound(f"no document {doc_id!r}; GET /v1/documents lists them")
     return DocumentDetailOut.of(doc)
-
-
-bearer = HTTPBearer(auto_error=False, description="The server's RAG_API_TOKEN; enables uploads and deletes.")
-
-
-def require_token(
-    service: ServiceDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> None:
-    """Writes need RAG_API_TOKEN set on the server and sent as `Authorization: Bearer <token>`."""
-    token = service.settings.api_token
-    if token is None:
-        raise HTTPException(403, "uploads are disabled; set RAG_API_TOKEN to enable")
-    given = credentials.credentials if credentials is not None else ""
-    if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
-        raise HTTPException(
-            401,
-            "missing or wrong API token; send Authorization: Bearer <RAG_API_TOKEN>",
-            headers={"WWW-Authenticate": 'Bearer realm="newsrag"'},
-        )
-
-
-TokenDep = Depends(require_token)
-WRITE_ERRORS: dict[int | str, dict[str, Any]] = {**ERRORS, 401: {"model": ErrorOut}, 403: {"model": ErrorOut}}
 
 
 async def upload_document(
@@ -361,7 +353,7 @@ def create_app(
 ) -> FastAPI:
     """The whole service. Components, seeds and model load in the background at
     startup unless given (tests pass a pipeline with a scripted generator)."""
-    from ui import openai_compat, pages
+    from ui import conversations_api, library, openai_compat, pages
     from ui.chat import mount_chat
 
     service = Service(settings, pipeline=pipeline, components=components)
@@ -423,6 +415,8 @@ def create_app(
         responses={**WRITE_ERRORS, 415: {"model": ErrorOut}},
         tags=["answers"],
     )
+    app.include_router(conversations_api.router, tags=["conversations"])
+    app.include_router(library.router)
     app.include_router(openai_compat.router, tags=["openai"])
     app.state.api_routes = [
         r for r in (*router.routes, *openai_compat.router.routes, *app.routes) if isinstance(r, APIRoute)

@@ -1,4 +1,4 @@
-"""The `rag` command line: ingest, search, ask, chat, serve, eval, bench."""
+"""The `rag` command line: ingest, search, ask, chat, serve, eval, bench, feedback."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ from rag.dates import format_date, parse_bound
 from rag.errors import BadInput, RagError, exit_code
 from rag.settings import Settings
 from rag.types import SearchFilters
+from ui.cli_feedback import feedback_app
 
 offline.enforce()
 
 app = typer.Typer(help="Cited answers from a local corpus of news articles, offline.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
 out = Console()
 err = Console(stderr=True)
 
@@ -64,8 +66,9 @@ def ingest_with_progress(
                 if stage not in tasks:
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done, total=total)
-                if not err.is_terminal and not quiet and total and (done == total or stage == "embedding"):
-                    err.print(f"{stage} {done}/{total} {unit}", highlight=False)  # logs get a line, not a bar
+                if not err.is_terminal and total and (done == total or stage == "embedding"):
+                    # logs (and --json runs: stdout is the JSON) get a line per batch on stderr, not a bar
+                    err.print(f"{stage} {done}/{total} {unit}", highlight=False)
 
             return update
 

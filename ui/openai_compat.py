@@ -31,7 +31,8 @@ from rag.answer import AnswerPipeline
 from rag.dates import format_date
 from rag.errors import BadInput, NotFound
 from rag.types import Answer, Message, SearchFilters
-from ui.api import ERRORS, public_message
+from ui.api import public_message
+from ui.auth import ERRORS
 from ui.schemas import MAX_TOP_K, MAX_TURNS, CitationOut, FiltersIn, filters_of
 from ui.service import Service, ServiceDep, Ticket, answer_in_turn
 

@@ -74,15 +74,18 @@ mark { background: #fde68a; color: inherit; padding: 0.1em 0; border-radius: 2px
 """
 
 
-def page(title: str, body: str, status: int = 200) -> HTMLResponse:
+def page(
+    title: str, body: str, status: int = 200, *, css: str = CSS, headers: dict[str, str] = HEADERS
+) -> HTMLResponse:
     """A whole page; `title` and `body` must already be escaped."""
     html = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title><style>{CSS}</style></head>"
-        f'<body><main><nav><a href="/">← Back to the chat</a></nav>{body}</main></body></html>'
+        f"<title>{title}</title><style>{css}</style></head>"
+        '<body><main><nav><a href="/">← Back to the chat</a> · <a href="/library">Library</a></nav>'
+        f"{body}</main></body></html>"
     )
-    return HTMLResponse(html, status_code=status, headers=HEADERS)
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def original_link(url: str | None) -> str:

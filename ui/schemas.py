@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from rag.answer import document_link
+from rag.conversations import Turn
 from rag.dates import format_date, parse_bound
 from rag.errors import BadInput
 from rag.types import Answer, Citation, Document, Hit, Message, SearchFilters
@@ -20,6 +21,7 @@ MAX_TOP_K = 20
 MAX_TURNS = 50
 MAX_TURN_CHARS = 20_000
 DATE_PATTERN = r"^\d{4}(-?\d{2}(-?\d{2})?)?$"
+ID_PATTERN = r"^[0-9a-f]{32}$"  # conversation and answer ids
 
 
 class ErrorOut(BaseModel):
@@ -81,6 +83,18 @@ class AnswerRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="Passages to retrieve (default RAG_TOP_K).")
     filters: FiltersIn | None = None
     stream: bool = Field(False, description="Answer as Server-Sent Events (also: Accept: text/event-stream).")
+    conversation_id: str | None = Field(
+        None,
+        pattern=ID_PATTERN,
+        description="Continue this saved conversation: its turns are the history (send no `history` then). "
+        "Absent: a new conversation is saved, starting from `history`.",
+    )
+
+    @model_validator(mode="after")
+    def _one_history(self) -> AnswerRequest:
+        if self.conversation_id and self.history:
+            raise ValueError("send either `conversation_id` (its saved turns are the history) or `history`, not both")
+        return self
 
 
 class CitationOut(BaseModel):
@@ -129,11 +143,17 @@ class AnswerOut(BaseModel):
     model: str
     timings: TimingsOut
     notes: list[str]
+    conversation_id: str | None = Field(None, description="The saved conversation; send it with a follow-up.")
+    answer_id: str | None = Field(
+        None, description="This answer, for POST /v1/feedback (null when it could not be saved: see notes)."
+    )
 
     @classmethod
-    def of(cls, a: Answer) -> AnswerOut:
+    def of(cls, a: Answer, turn: Turn | None = None) -> AnswerOut:
         t = a.timings
         return cls(
+            conversation_id=turn.conversation_id if turn else None,
+            answer_id=turn.answer_id if turn else None,
             question=a.question,
             answer=a.answer,
             refused=a.refused,

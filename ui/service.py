@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, Request
@@ -29,12 +29,18 @@ from fastapi import Depends, Request
 from ingest.pipeline import Ingestor
 from ingest.seed import ensure_embedded, ensure_seeded, ingestor_for
 from rag.answer import AnswerPipeline
+from rag.conversations import ConversationStore, Turn
+from rag.db import Database
 from rag.errors import RagError
 from rag.factory import Components, build_components, build_pipeline
+from rag.feedback import FeedbackStore
 from rag.settings import Settings
 from rag.store import ChromaStore
 from rag.types import Answer, Message, SearchFilters
 from ui import metrics
+
+if TYPE_CHECKING:
+    from ui.jobs import IngestJobs
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -167,6 +173,9 @@ class Service:
         self._failure: str | None = None
         self._stage = "starting"
         self._thread: threading.Thread | None = None
+        self._stores_lock = threading.Lock()
+        self._stores: tuple[ConversationStore, FeedbackStore] | None = None
+        self._jobs: IngestJobs | None = None
 
     # -- loading ----------------------------------------------------------
     def start(self) -> None:
@@ -208,6 +217,8 @@ class Service:
             self._stage = "failed"
 
     def close(self) -> None:
+        if self._jobs is not None:
+            self._jobs.close()
         if self._owns_generator and self._pipeline is not None and self._pipeline.generator is not None:
             self._pipeline.generator.close()
 
@@ -241,6 +252,54 @@ class Service:
 
     def with_urls(self, answer: Answer) -> Answer:
         return with_urls(self.components().store, answer)
+
+    # -- conversations, feedback, ingest jobs (the project database) --------
+    def _open_stores(self) -> tuple[ConversationStore, FeedbackStore]:
+        with self._stores_lock:
+            if self._stores is None:
+                db = Database.open(self.settings)
+                conversations = ConversationStore(db)
+                self._stores = conversations, FeedbackStore(db, conversations)
+            return self._stores
+
+    @property
+    def conversations(self) -> ConversationStore:
+        return self._open_stores()[0]
+
+    @property
+    def feedback(self) -> FeedbackStore:
+        return self._open_stores()[1]
+
+    @property
+    def jobs(self) -> IngestJobs:
+        from ui.jobs import IngestJobs
+
+        with self._stores_lock:
+            if self._jobs is None:
+                self._jobs = IngestJobs(Database.open(self.settings), self.ingestor, self.settings.home / "uploads")
+            return self._jobs
+
+    def history_for(self, conversation_id: str | None, given: list[Message]) -> list[Message]:
+        """What an answer follows: a saved conversation's turns, or the history the client sent."""
+        if conversation_id is None:
+            return given
+        return self.conversations.require(conversation_id).history()
+
+    def save_turn(
+        self, conversation_id: str | None, answer: Answer, prefix: list[Message]
+    ) -> tuple[Answer, Turn | None]:
+        """Keep the answer as the conversation's next turn (a new conversation, starting from
+        `prefix`, when there is none). A database that fails costs the saving, not the answer:
+        the answer then says in its notes that it was not saved."""
+        try:
+            version = self.components().store.index_info().corpus_version
+            turn = self.conversations.record(
+                conversation_id, answer, prefix=[] if conversation_id else prefix, corpus_version=version
+            )
+        except RagError as exc:
+            log.warning("an answer was not saved: %s", exc)
+            return replace(answer, notes=[*answer.notes, f"this answer was not saved: {exc}"]), None
+        return answer, turn
 
 
 def with_urls(store: ChromaStore, answer: Answer) -> Answer:

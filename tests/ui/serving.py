@@ -1,4 +1,5 @@
-"""A real uvicorn serving the whole app from a thread, for loopback and browser tests."""
+"""The whole app for tests: in a TestClient on given components, or served by a real uvicorn
+from a thread for loopback and browser tests."""
 
 from __future__ import annotations
 
@@ -9,11 +10,27 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 from starlette.types import ASGIApp
 
 from bench.load_run import free_port
+from rag.factory import Components, build_pipeline
+from rag.llm import Generator
 from rag.settings import Settings
 from ui.api import create_app
+
+
+def open_test_client(settings: Settings, components: Components, generator: Generator | None = None) -> TestClient:
+    """The app on `components` (answers by `generator`, else extractive), entered and ready;
+    the caller exits it (`client.__exit__(None, None, None)`)."""
+    app = create_app(settings, pipeline=build_pipeline(components, generator, load_model=False), components=components)
+    client = TestClient(app)
+    client.__enter__()
+    deadline = time.monotonic() + 60
+    while client.get("/readyz").status_code != 200:
+        assert time.monotonic() < deadline, client.get("/readyz").text
+        time.sleep(0.05)
+    return client
 
 
 def wait_ready(url: str, timeout_s: float, alive: Callable[[], bool] = lambda: True) -> None:

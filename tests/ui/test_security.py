@@ -50,7 +50,8 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
 ORIGIN = "http://newsroom.example"
-READ_ONLY_POSTS = {"/v1/answer", "/v1/search", "/v1/chat/completions"}
+# Open to whoever may ask: they only add (an answer saved to a conversation, feedback on one), as the chat does.
+OPEN_POSTS = {"/v1/answer", "/v1/search", "/v1/chat/completions", "/v1/feedback"}
 
 
 @pytest.fixture(scope="module")
@@ -135,11 +136,17 @@ def test_every_write_route_needs_the_token(client: TestClient) -> None:
         for route in app.routes
         if isinstance(route, APIRoute) and route.include_in_schema
         for method in sorted((route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"})
-        if route.path not in READ_ONLY_POSTS and api.require_token not in {d.call for d in route.dependant.dependencies}
+        if route.path not in OPEN_POSTS and api.require_token not in {d.call for d in route.dependant.dependencies}
     ]
     assert writes == [], f"write routes without the token: {writes}"
     schema = client.get("/openapi.json").json()["paths"]
-    for path, method in (("/v1/documents", "post"), ("/v1/documents/{doc_id}", "delete")):
+    for path, method in (
+        ("/v1/documents", "post"),
+        ("/v1/documents/{doc_id}", "delete"),
+        ("/v1/ingest-jobs", "post"),
+        ("/v1/conversations/{conversation_id}", "patch"),
+        ("/v1/conversations/{conversation_id}", "delete"),
+    ):
         assert schema[path][method]["security"] == [{"HTTPBearer": []}]
     r = client.put("/v1/documents/000_67e5238ffeab8bd0", content=b"x")
     assert r.status_code == 405
@@ -307,7 +314,9 @@ def test_the_chat_shows_model_and_article_markup_as_text(config: Settings, compo
         respond = next(f.fn for f in chat.fns.values() if getattr(f.fn, "__name__", "") == "respond")
         shown = [
             m["content"]
-            for messages, _turns, _box in respond("Who organised the Zorblatt lantern festival?", [], [], "", "", None)
+            for messages, _conversation, _ids, _box in respond(
+                "Who organised the Zorblatt lantern festival?", [], "", [], "", "", None
+            )
             for m in messages
         ]
         assert gen.prompts, "the model was never asked: the test would prove nothing"
