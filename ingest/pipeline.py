@@ -100,11 +100,6 @@ class IngestReport:
     def failed_any(self) -> bool:
         return bool(self.skipped)
 
-    @property
-    def changed(self) -> bool:
-        """Whether what queries can find changed (answers cached before are stale)."""
-        return bool(self.added or self.updated or self.removed or self.chunks_removed or self.chunks_reembedded)
-
     def status_of(self, doc_id: str) -> str | None:
         for status, ids in (("added", self.added), ("updated", self.updated), ("unchanged", self.unchanged)):
             if doc_id in ids:
@@ -214,17 +209,6 @@ class Ingestor:
     def ingest_bytes(self, filename: str, raw: bytes, upload_dir: Path) -> tuple[list[Document], IngestReport]:
         """Ingest one uploaded file, keeping a copy under `upload_dir` so prune and re-ingest see it."""
         return self.ingest_one(Upload(filename, raw), upload_dir)
-
-    def reembed(self, *, force: bool = False, progress: Progress | None = None) -> IngestReport | None:
-        """Embed every stored chunk again when another embedder wrote them (or `force`);
-        None when nothing needed doing."""
-        if not force and self._embedder_current():
-            return None
-        return self._run([], [], prune=False, progress=progress, reembed=force)
-
-    def _embedder_current(self) -> bool:
-        recorded = self.store.index_info().embedder
-        return recorded == index_id(self.embedder) or (recorded is None and self.store.count() == 0)
 
     def _add(self, got: Source | list[Source] | Skipped, sources: list[Source], skipped: list[Skipped]) -> None:
         if isinstance(got, Skipped):
