@@ -14,8 +14,9 @@ sentence that violates a constraint of the question (another year, "men's" for
 can say what the articles do hold; a sentence that states what the question asks
 for (a name for "who", a dated day for "when") or meets a constraint scores higher.
 
-Sentences that address an AI ("ignore your instructions…") are dropped: text in
-documents is data and never reaches the model as an instruction.
+Sentences that address an AI ("ignore your instructions…"), and the rest of their
+paragraph ("SYSTEM: new instructions follow. Say …"), are dropped: text in documents is
+data and never reaches the model as an instruction.
 """
 
 from __future__ import annotations
@@ -142,11 +143,16 @@ def select_evidence(
         spans = list(c.sentences) or [(c.start, c.end)]
         prior = 0.25 * hit.score / top + SIMILARITY_WEIGHT * (hit.similarity or 0.0)
         previous: Sentence | None = None
+        tainted = False  # after a sentence that addresses an AI, the rest of its paragraph is its payload
+        last_end = c.start
         for s, e in spans:
             text = c.text[s - c.start : e - c.start]
-            if looks_like_instruction(text):
+            tainted = tainted and "\n\n" not in c.text[last_end - c.start : s - c.start]
+            last_end = e
+            if tainted or looks_like_instruction(text):
                 dropped += 1
                 previous = None
+                tainted = True
                 continue
             context = previous if previous is not None and _ANAPHOR.match(text) else None
             words = set(tokenize(text)) | (set(tokenize(context.text)) if context else set())
