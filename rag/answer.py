@@ -48,6 +48,7 @@ SYSTEM_PROMPT = (
 )
 MIN_COVERAGE = 0.4  # IDF-weighted share of the question's terms the evidence must hold…
 MIN_SIMILARITY = 0.45  # …unless the best passage is at least this close in meaning
+COMPOSED_FLOOR = 0.65  # a list or an explanation quotes passages scoring this share of the best one
 POOL_FACTOR, MIN_POOL = 4, 20  # hits searched for evidence: 4 × k, at least 20
 REFUSAL = "I don't know: the articles don't say. The closest passages are listed below."
 _MONTHS = [
@@ -97,9 +98,12 @@ def with_marker(sentence: str, marker: str) -> str:
 
     >>> with_marker("Chen Mingguo led it.", "[1]"), with_marker("She won the U.S.", "[2]")
     ('Chen Mingguo led it [1].', 'She won the U.S. [2]')
+    >>> with_marker("The 2019 final was ...", "[3]")
+    'The 2019 final was ... [3]'
+
     """
     body = sentence.rstrip()
-    if _ABBREVIATION_END.search(body):
+    if _ABBREVIATION_END.search(body) or body.endswith(("..", "…")):  # an abbreviation's or a cut quote's dots stay
         return f"{body} {marker}"
     end = body[-1] if body and body[-1] in ".!?" else "."
     body = body[:-1] if body and body[-1] in ".!?" else body
@@ -284,7 +288,8 @@ class AnswerPipeline:
     def _composed(self, question: str, standalone: str, evidence: Evidence, timings: Timings, form: Form) -> Answer:
         """A list, an explanation, a timeline or a comparison: the best evidence passages of the
         relevant articles, quoted, each cited."""
-        chosen = sorted(evidence.passages, key=lambda p: -p.score)[: form.items]
+        ranked = sorted(evidence.passages, key=lambda p: -p.score)
+        chosen = [p for p in ranked if p.score >= COMPOSED_FLOOR * ranked[0].score][: form.items]
         analysis = evidence.analysis or analyze(standalone)
         said = [f"{p.title} {p.text}" for p in evidence.passages]
         missing = analysis.names_missing(" ".join(said)) + [

@@ -159,6 +159,7 @@ _PLACE_NOUNS = {
 }  # fmt: skip
 _NUMBER_NOUNS = {"number", "amount", "total", "value", "cost", "price", "size", "length", "population", "toll",
                  "revenue", "figure", "percentage", "share", "budget", "worth", "distance", "duration"}  # fmt: skip
+_AUXILIARIES = frozenset("do does did is are was were has have had will would can could should may might must".split())
 _NOT_PLURAL = re.compile(r"(?:ss|us|is|ics|news|['’]s)$", re.I)
 
 
@@ -204,9 +205,12 @@ class Constraint:
                 return _qualifier_verdict(self, text)
 
     def dated(self, date: int | None) -> Verdict:
-        """What a document's own date says, when its text says nothing: a 2021 article meets "2021"."""
+        """What a document's own date says, when its text says nothing: a 2021 article meets "2021";
+        an article written before the year asked about cannot report it."""
         if date and self.kind == "year" and str(date // 10000) in self.value.split(","):
             return "meets"
+        if date and self.kind == "year" and date // 10000 < min(int(v) for v in self.value.split(",")):
+            return "violates"
         if date and self.kind == "date" and _iso(date) == self.value:
             return "meets"
         if date and self.kind == "month" and f"{date // 100 % 100:02d}" in self.value.split(","):
@@ -293,7 +297,16 @@ class Analysis:
         """Each constraint's verdict on a sentence in its context (see `Constraint.in_context`).
         A question about two events ("both in July 2021 and in the later bombing") holds neither
         to the other's year or month."""
-        return ["silent" if self.two_events else c.in_context(layers, date, near) for c in self.constraints]
+        if self.two_events:
+            return ["silent"] * len(self.constraints)
+        verdicts = [c.in_context(layers, date, near) for c in self.constraints]
+        years = [c for c in self.constraints if c.kind == "year" and "," not in c.value]
+        for i, c in enumerate(self.constraints):
+            # An article written before the month asked about ("February 2025") cannot report it.
+            if c.kind == "month" and verdicts[i] == "silent" and date and years:
+                first = int(years[0].value) * 100 + min(int(v) for v in c.value.split(","))
+                verdicts[i] = "violates" if date // 100 < first else "silent"
+        return verdicts
 
     @cached_property
     def two_events(self) -> bool:
@@ -522,7 +535,13 @@ def answer_kind(question: str) -> AnswerKind:
         words = re.findall(r"[\w'’-]+", m.group(1).lower())
         if re.match(r"^(?:\d+|two|three|four|five|six|seven|eight|nine|ten|other|several|all)$", words[0]):
             return "list"
+        started = False
         for word in words:  # the first noun decides: "Which Chinese officials met the Minister…" is a list
+            if word in _AUXILIARIES or word in ("the", "a", "an"):
+                if started:
+                    break  # the noun phrase ended: "What position does …" asks for one thing
+                continue  # "What was the death toll …": the phrase has not begun
+            started = True
             for kind, nouns in (("number", _NUMBER_NOUNS), ("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS)):
                 if word in nouns:
                     return kind  # type: ignore[return-value]
