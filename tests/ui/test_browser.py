@@ -1,6 +1,6 @@
 """The chat in a real chromium against the real server and the real embedded model:
-ask a question, watch the answer stream in, follow its first source to the
-highlighted passage. Screenshots and timings go to artifacts/ (1280×800 and 390×844)."""
+ask a question, watch the answer stream in, ask a follow-up that leans on it ("he"),
+follow the first source to the highlighted passage. Screenshots and timings go to artifacts/ (1280×800 and 390×844)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = REPO_ROOT / "artifacts"
 QUESTION = "Who led the Chinese delegation?"
+FOLLOW_UP = "What did he invite Naqvi to do?"
 WIDE = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -67,6 +68,15 @@ def test_ask_stream_and_open_the_cited_passage(base_url: str, capsys: pytest.Cap
             timings["answer"] = answer
             page.screenshot(path=str(ARTIFACTS / "chat-1280x800.png"))
 
+            # A follow-up: "he" is the person the last answer named, whole, never a title's fragment.
+            answers_before = chat.locator(".bot").count()
+            box.fill(FOLLOW_UP)
+            box.press("Enter")
+            expect(chat.locator(".bot")).to_have_count(answers_before + 1, timeout=120_000)
+            expect(chat.locator(".bot").last).to_contain_text("Sources", timeout=120_000)
+            follow_up = chat.locator(".bot").last.inner_text()
+            timings["follow_up"] = follow_up
+
             link = chat.locator("a[href*='/documents/']").first
             quote = words(chat.locator("blockquote").first.inner_text())
             started = time.perf_counter()
@@ -96,5 +106,9 @@ def test_ask_stream_and_open_the_cited_passage(base_url: str, capsys: pytest.Cap
 
     (ARTIFACTS / "ui_timings.json").write_text(json.dumps(timings, indent=2) + "\n")
     with capsys.disabled():
-        print(f"\nbrowser timings: {json.dumps({k: v for k, v in timings.items() if k != 'answer'})}")
+        print(
+            f"\nbrowser timings: {json.dumps({k: v for k, v in timings.items() if k not in ('answer', 'follow_up')})}"
+        )
     assert "Chen Mingguo" in answer
+    reply = follow_up.split("Sources")[0]
+    assert "Chen Mingguo" in reply and "visit Xinjiang" in reply and "Minister of Political" not in reply, reply
