@@ -28,14 +28,13 @@ from rag.grounding import (
     Placed,
     find_conflicts,
     place_citations,
-    quote_dates,
-    quote_figures,
-    quote_names,
     says_dont_know,
     split_answer,
 )
 from rag.llm import Generator
-from rag.question import analyze, proper_names
+from rag.mentions import proper_names
+from rag.question import analyze
+from rag.quoting import quote_dates, quote_figures, quote_names, with_marker
 from rag.retrieve import HybridRetriever
 from rag.rewrite import standalone_question
 from rag.settings import Settings
@@ -87,27 +86,6 @@ def build_prompt(
         lines.append(f"[{p.n}]{dated} {p.text}")
     user = "Sources:\n" + "\n".join(lines) + f"\n\nQuestion: {question}\n{instruction}"
     return [Message("system", SYSTEM_PROMPT), Message("user", user)]
-
-
-_ABBREVIATION_END = re.compile(r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Jr|Sr|No|Inc|Co|Ltd|St|Corp|Bros|vs)\.)$")
-
-
-def with_marker(sentence: str, marker: str) -> str:
-    """The sentence with its citation marker before the final stop; a stop that ends an
-    abbreviation stays with it.
-
-    >>> with_marker("Chen Mingguo led it.", "[1]"), with_marker("She won the U.S.", "[2]")
-    ('Chen Mingguo led it [1].', 'She won the U.S. [2]')
-    >>> with_marker("The 2019 final was ...", "[3]")
-    'The 2019 final was ... [3]'
-
-    """
-    body = sentence.rstrip()
-    if _ABBREVIATION_END.search(body) or body.endswith(("..", "…")):  # an abbreviation's or a cut quote's dots stay
-        return f"{body} {marker}"
-    end = body[-1] if body and body[-1] in ".!?" else "."
-    body = body[:-1] if body and body[-1] in ".!?" else body
-    return f"{body} {marker}{end}"
 
 
 def document_link(doc_id: str, start: int, end: int) -> str:

@@ -24,7 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.dates import format_date
-from rag.question import Analysis, date_values
+from rag.mentions import date_values
+from rag.question import Analysis
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from functools import lru_cache
 from typing import Any
 
 from rag.evidence import QUESTION_WORDS, Passage
-from rag.question import FULL_DATE, Analysis, compatible, date_values, proper_names
+from rag.mentions import NUMBER_WORDS, compatible, proper_names
+from rag.question import Analysis
 from rag.sparse import tokenize
 
 SUPPORTED = 0.6  # share of a sentence's terms its passage must hold
@@ -34,11 +35,10 @@ CONFLICT_OVERLAP = 0.55  # overlap of terms two passages need to tell the same t
 MIN_SHARED = 4
 FIGURE_OVERLAP = 0.75  # figures are narrower slots than names: this share of it is enough
 CONFLICT_SHARE = 0.6  # share of the cited passage's question terms the other must hold
-_NUMBER_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 _BULLET = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+")
 _CLAUSE = re.compile(r",\s+(?:and|but|while|whereas)\s+|;\s+")
-_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+DIGITS = re.compile(r"\b\d[\d,.]*\b")
 _DONT_KNOW = re.compile(
     r"\b(i (do not|don't|dont) know|(do|does) not (contain|mention|say|provide|specify|state)|"
     r"(don't|doesn't) (contain|mention|say|provide|specify|state)|no (information|mention)|not (mentioned|stated|"
@@ -88,9 +88,9 @@ def numbers(text: str) -> set[str]:
     >>> sorted(numbers("Two hours, 2,700 officers and 13 people."))
     ['13', '2', '2700']
     """
-    found = {n.rstrip(".,").replace(",", "") for n in _NUMBER.findall(text)}
+    found = {n.rstrip(".,").replace(",", "") for n in DIGITS.findall(text)}
     words = re.findall(r"[a-z]+", text.lower())
-    found |= {str(_NUMBER_WORDS.index(w)) for w in words if w in _NUMBER_WORDS[2:]}  # "one" is mostly a pronoun
+    found |= {str(NUMBER_WORDS.index(w)) for w in words if w in NUMBER_WORDS[2:13]}  # "one" is mostly a pronoun
     return found
 
 
@@ -292,88 +292,3 @@ def _overlap(a: str, a_values: set[str], b: str, b_values: set[str]) -> float:
     b_terms = set(tokenize(b)) - set(tokenize(" ".join(b_values)))
     shared = len(a_terms & b_terms)
     return 2 * shared / max(1, len(a_terms) + len(b_terms)) if shared >= MIN_SHARED else 0.0
-
-
-_PARTIAL_DATE = re.compile(
-    r"\b(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+(?:of\s+)?)?(?:19|20)\d\d\b(?![-/]\d)"
-)
-_QUALIFIER = (
-    r"(?:at least|more than|fewer than|less than|over|about|around|nearly|almost|approximately|some|up to"
-    r"|roughly|an estimated|close to|under)"
-)
-
-
-def quote_figures(sentence: str, passages: Sequence[Passage]) -> str:
-    """A sentence's figures in the words of the passages it cites: the number word the
-    source uses ("4" -> "four") and the source's qualifier ("300" -> "over 300").
-
-    >>> p = [Passage(1, "d", "T", None, 0, 60, "CTD arrested four key terrorists; over 300 troops came.", 1.0)]
-    >>> quote_figures("The CTD arrested 4 key terrorists and 300 troops came.", p)
-    'The CTD arrested four key terrorists and over 300 troops came.'
-    """
-    source = " ".join(p.text for p in passages)
-    lowered = source.lower()
-    digits = {n.rstrip(".,").replace(",", "") for n in _NUMBER.findall(source)}
-
-    def word_form(m: re.Match[str]) -> str:
-        n = m.group(0)
-        if n in digits or not n.isdigit() or int(n) >= len(_NUMBER_WORDS):
-            return n
-        word = _NUMBER_WORDS[int(n)]
-        return word if re.search(rf"\b{word}\b", lowered) else n
-
-    sentence = re.sub(r"(?<![\w.,$])\d+(?![\w.,]\d)", word_form, sentence)
-    for m in re.finditer(rf"\b({_QUALIFIER})\s+(\$?[\d][\d,.]*\d|\$?\d|{'|'.join(_NUMBER_WORDS)})\b", source, re.I):
-        figure = m.group(2)
-        pattern = rf"(?<![\w$.,]){re.escape(figure)}(?![\w]|[.,]\d)"
-        hit = re.search(pattern, sentence, re.IGNORECASE)
-        if hit and not re.search(rf"{_QUALIFIER}\s+$", sentence[: hit.start()], re.IGNORECASE):
-            sentence = sentence[: hit.start()] + m.group(1).lower() + " " + sentence[hit.start() :]
-    return sentence
-
-
-_SPACED_INITIALS = re.compile(r"\b(?:[A-Z]\.\s){1,3}[A-Z]\.")
-
-
-def quote_names(sentence: str, source: str) -> str:
-    """Initials the model spaced out, written as the source writes them: "U. S. Open" -> "U.S. Open".
-
-    >>> quote_names("She won the U. S. Open.", "the 2019 U.S. Open final")
-    'She won the U.S. Open.'
-    """
-
-    def joined(m: re.Match[str]) -> str:
-        tight = m.group(0).replace(" ", "")
-        return tight if tight in source else m.group(0)
-
-    return _SPACED_INITIALS.sub(joined, sentence)
-
-
-def quote_dates(sentence: str, passages: Sequence[Passage]) -> str:
-    """A sentence's dates as fully as the passages it cites give them: a year or a month the
-    passages date to one day becomes that day, in the passages' words.
-
-    >>> p = [Passage(1, "d", "T", None, 0, 60, "It was released by Nintendo on May 29, 2020 for Switch.", 1.0)]
-    >>> quote_dates("It came out in 2020.", p), quote_dates("It came out in May 2020.", p)
-    ('It came out on May 29, 2020.', 'It came out on May 29, 2020.')
-    >>> quote_dates("It came out on June 2, 2020.", p)
-    'It came out on June 2, 2020.'
-
-    """
-    source = " ".join(p.text for p in passages)
-    if date_values(sentence) & {v for v in date_values(source) if len(v) == 10}:
-        return sentence  # it already gives a day the passages give
-    days: dict[str, str] = {}
-    for m in FULL_DATE.finditer(source):
-        days.setdefault(next(iter(date_values(m.group(0)))), m.group(0))
-    whole = [d.span() for d in FULL_DATE.finditer(sentence)]
-    for m in reversed(list(_PARTIAL_DATE.finditer(sentence))):
-        if any(a <= m.start() < b for a, b in whole):
-            continue  # part of a day the sentence gives already
-        partial = next(iter(date_values(m.group(0))), "")
-        matches = {v: text for v, text in days.items() if partial and v.startswith(partial)}
-        if len(matches) == 1:
-            before = sentence[: m.start()]
-            before = re.sub(r"\bin\s+$", "on ", before) if not re.search(r"\bon\s+$", before) else before
-            sentence = before + next(iter(matches.values())) + sentence[m.end() :]
-    return sentence

@@ -30,55 +30,38 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-AnswerKind = Literal[
-    "person", "place", "date", "number", "yes_no", "list", "explanation", "timeline", "comparison", "thing"
-]
+from rag.kinds import AnswerKind, answer_kind
+from rag.mentions import (
+    FIGURE,
+    FULL_DATE,
+    FUNCTION_WORDS,
+    MONTH_NAME,
+    MONTHS,
+    NUMBER_WORDS,
+    QUARTER,
+    YEAR,
+    date_precision,
+    date_value,
+    date_values,
+    figure_value,
+    full_dates,
+    iso,
+    months_in,
+    person_names,
+    proper_names,
+    quarter_value,
+    quarters_in,
+    years_in,
+)
+
 Verdict = Literal["meets", "silent", "violates"]
 
-_MONTHS = (
-    "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december",
-)  # fmt: skip
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_YEAR = re.compile(r"(?<![\d$£€.,])((?:1[89]|20)\d\d)(?:\s*[-–/]\s*(\d\d)(?!\d))?(?!\d|[.,]\d)")
-FULL_DATE = re.compile(
-    rf"\b(?:(?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d\d)"
-    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH}),?\s+(?P<y2>(?:19|20)\d\d)"
-    r"|(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-(?P<d3>\d\d))\b",
-    re.IGNORECASE,
-)
-_MONTH_NAME = re.compile(r"\b(?:" + "|".join(m.title() for m in _MONTHS) + r")\b")  # "may" the verb is not May
-_MONTH_CAPITAL = re.compile(
-    r"\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?"
-    r"|Nov(?:ember)?|Dec(?:ember)?)\b\.?"
-)
-_FIGURE = re.compile(
-    r"(?<!\w)\d[\d,.]*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundreds?|thousands?|millions?|billions?|dozens?)\b"
-)
 _NAME_RUN = re.compile(r"[A-Z][\w.'’-]*(?:\s+(?:(?:de|of|the|del|la|von|van)\s+)?[A-Z][\w.'’-]*)+")
-_FUNCTION_WORDS = frozenset(
-    "a an the this that these those it its he she they we i you his her their our my in on at of for to by from with "
-    "and or but as if when while after before since during about over under who what where which why how is was "
-    "were are be been has have had do does did will would can could should may might must not no yes also "
-    "according mr mrs ms dr".split()
-)
-_QUARTER = re.compile(
-    r"\b(?:q([1-4])|([1-4])q|(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter)\b", re.IGNORECASE
-)
-_QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 _ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b(?:\s+([A-Za-z][\w'’-]*))?", re.IGNORECASE)
 _HEADED_NUMBER = re.compile(
     r"\b([A-Za-z][\w'’]*)(?:\s+|-)(?:no\.?\s*|#)?(\d{1,3}|[IVX]{2,5}|(?<=[a-z]\s)[XV](?=\W|$))(?![\d,.]\d|\w)"
 )
 _ROMAN = {"I": 1, "V": 5, "X": 10}
-_NUMBER_WORDS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty"
-).split()
 _ORDINAL_WORDS = (
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
@@ -122,45 +105,6 @@ _TITLE_MODIFIER = re.compile(rf"\b({_MODIFIERS})[\s-]+([A-Za-z][\w'’]*)", re.I
 _TITLE_MODIFIER_BEFORE = re.compile(
     rf"\b(?:{_MODIFIERS})[\s-]+$", re.IGNORECASE
 )  # values that narrow a question which does not name them
-
-_COMPARISON = re.compile(
-    r"\b(?:compare|comparison|differ|disagree|agree with each other"
-    r"|(?:do|did) (?:the )?(?:sources|articles|reports) agree)\b",
-    re.I,
-)
-_TIMELINE = re.compile(
-    r"\bhow (?:has|have|did) .+ (?:develop|developed|evolve|evolved|change|changed|progress|progressed"
-    r"|unfold|unfolded)\b"
-    r"|\btimeline\b|\bwhat happened\b.*\bbetween\b.+\band\b|\bchronolog|\bover time\b|\bsequence of events\b"
-    r"|\bin (?:date|chronological) order\b",
-    re.I,
-)
-_NUMBER_Q = re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|high|often|deep|wide)\b", re.I)
-_DATE_Q = re.compile(
-    r"^\W*(?:(?:until|by|since) )?when\b|\b(?:what|which)(?: [\w'’-]+){0,3} (?:date|day|year|month)\b(?!-)", re.I
-)
-_EXPLAIN_Q = re.compile(
-    r"^\W*(?:why|how)\b|^\W*what (?:did|do|does|has|have|will|had) .+ (?:agree|agreed|say|said|announce|decide|plan|"
-    r"mean|discuss|propose|promise|offer|demand|want)\b|^\W*what (?:was|were|is|has been) (?:agreed|decided|"
-    r"announced|discussed|said|planned)|\b(?:explain|describe)\b|\bwhat (?:is|was|were) the (?:reason|purpose|aim|"
-    r"goal|significance|outcome|result|impact)s?\b",
-    re.I,
-)
-_YES_NO = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b", re.I)
-_WH_WORDS = re.compile(r"^\W*(?:(?:in|on|at|from|for|to|with|by) )?(?:which|what)\s+((?:[\w'’-]+\s*){1,6})", re.I)
-_PERSON_NOUNS = {
-    "person", "people", "official", "minister", "councillor", "councilor", "general", "legislator", "leader",
-    "president", "player", "winner", "champion", "company", "firm", "team", "group", "outfit", "organisation",
-    "organization", "party", "club", "author", "director", "chief", "head", "secretary", "commander", "man", "woman",
-}  # fmt: skip
-_PLACE_NOUNS = {
-    "city", "country", "town", "province", "region", "place", "venue", "stadium", "state", "seaport", "port",
-    "district", "village", "capital", "airport", "location", "site", "area",
-}  # fmt: skip
-_NUMBER_NOUNS = {"number", "amount", "total", "value", "cost", "price", "size", "length", "population", "toll",
-                 "revenue", "figure", "percentage", "share", "budget", "worth", "distance", "duration"}  # fmt: skip
-_AUXILIARIES = frozenset("do does did is are was were has have had will would can could should may might must".split())
-_NOT_PLURAL = re.compile(r"(?:ss|us|is|ics|news|['’]s)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -211,7 +155,7 @@ class Constraint:
             return "meets"
         if date and self.kind == "year" and date // 10000 < min(int(v) for v in self.value.split(",")):
             return "violates"
-        if date and self.kind == "date" and _iso(date) == self.value:
+        if date and self.kind == "date" and iso(date) == self.value:
             return "meets"
         if date and self.kind == "month" and f"{date // 100 % 100:02d}" in self.value.split(","):
             return "meets"
@@ -264,10 +208,10 @@ class Analysis:
         for m in _NAME_RUN.finditer(self.question):
             words = []
             for w in re.findall(r"[\w.'’-]+", m.group(0)):
-                if not w[:1].isupper() or w in taken or _MONTH_NAME.fullmatch(w):
+                if not w[:1].isupper() or w in taken or MONTH_NAME.fullmatch(w):
                     continue
                 word = re.sub(r"['’]s$|\.", "", w).lower().strip("-")
-                if word and word not in _FUNCTION_WORDS:
+                if word and word not in FUNCTION_WORDS:
                     words.append(word)
             if len(words) >= 2:
                 runs.append(tuple(words))
@@ -395,8 +339,8 @@ class Analysis:
             case "date":
                 return date_precision(text) / 3
             case "number":
-                asked = set(_FIGURE.findall(self.question.lower()))
-                return 1.0 if set(_FIGURE.findall(text.lower())) - asked - years_in(text) else 0.0
+                asked = set(FIGURE.findall(self.question.lower()))
+                return 1.0 if set(FIGURE.findall(text.lower())) - asked - years_in(text) else 0.0
             case "person" | "place":
                 return 1.0 if proper_names(text) - self.words else 0.0
             case _:
@@ -414,8 +358,8 @@ class Analysis:
         """
         match self.kind:
             case "number":
-                found = {_figure_value(f) for f in _FIGURE.findall(text.lower())} - years_in(text)
-                return found - {_figure_value(f) for f in _FIGURE.findall(self.question.lower())} - {""}
+                found = {figure_value(f) for f in FIGURE.findall(text.lower())} - years_in(text)
+                return found - {figure_value(f) for f in FIGURE.findall(self.question.lower())} - {""}
             case "date":
                 return date_values(text) - date_values(self.question)
             case _:
@@ -446,46 +390,6 @@ class Analysis:
         return ", ".join(c.text for c in self.constraints)
 
 
-NAME_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+|the\s+|de\s+|and\s+)?[A-Z][\w’'-]*)*")
-# Words that make a capitalised run a title, an office or a body rather than a person's name.
-TITLE_WORDS = frozenset(
-    """minister ministry president presidential vice secretary general chairman chairwoman chair affairs legal
-    political commission committee department interior foreign deputy prime army chief police state councillor
-    councilor director governor executive senator senior federal additional special public security national
-    central military party congress standing academy university office mr mrs ms dr sir king queen prince judge
-    justice court council bank force forces corridor province region district city corporation company group
-    team club association agency authority government parliament assembly senate house board the a an of and
-    de who what when where which why how is was were did does do according in on at for to by with from""".split()
-)
-_DEMONYM = re.compile(r"^(?:[A-Z][a-z]+(?:ese|ian|an|i|ish|ic))$")  # Chinese, Pakistani, Indian, British…
-
-
-def person_names(text: str) -> list[str]:
-    """Names of people (or of anything named in two or more words that is not a title), in
-    the order the text gives them.
-
-    >>> person_names("Minister of Political and Legal Affairs Chen Mingguo met Interior Minister Mohsin Naqvi.")
-    ['Chen Mingguo', 'Mohsin Naqvi']
-    >>> person_names("The Chinese delegation included Xinjiang's Deputy Secretary.")
-    []
-    """
-    found: list[str] = []
-    for run in NAME_RUN.finditer(re.sub(r"\[\d+\]", "", text)):
-        words = [*run.group(0).split(), ""]
-        segment: list[str] = []
-        for word, after in zip(words, [*words[1:], ""], strict=True):
-            bare = re.sub(r"[’']s$", "", word)
-            # "Chinese" before a title or a common noun is an adjective, "Naqvi" after "Mohsin" is not.
-            adjective = not segment and _DEMONYM.match(bare) and (not after or after.lower() in TITLE_WORDS)
-            if word and bare.lower() not in TITLE_WORDS and not adjective:
-                segment.append(bare)
-                continue
-            if len(segment) >= 2:
-                found.append(" ".join(segment))
-            segment = []
-    return list(dict.fromkeys(found))
-
-
 def analyze(question: str) -> Analysis:
     """The question's answer kind and constraints.
 
@@ -499,57 +403,6 @@ def analyze(question: str) -> Analysis:
     return Analysis(question, answer_kind(question), tuple(constraints(question)))
 
 
-def answer_kind(question: str) -> AnswerKind:
-    """What the question asks for.
-
-    >>> [answer_kind(q) for q in ("Who led the delegation?", "When was it released?", "Why does it matter?")]
-    ['person', 'date', 'explanation']
-    >>> [answer_kind(q) for q in ("Which officials attended the talks?", "Is the corridor finished?")]
-    ['list', 'yes_no']
-    >>> [answer_kind(q) for q in ("Which senior Chinese general met him?", "What seaport marks its end?")]
-    ['person', 'place']
-    >>> [answer_kind(q) for q in ("About how many people came?", "On what exact date did it end?")]
-    ['number', 'date']
-    """
-    q = question.strip()
-    if _COMPARISON.search(q):
-        return "comparison"
-    if _TIMELINE.search(q):
-        return "timeline"
-    if len(years_in(q)) > 1 and re.match(r"^\W*(?:who|which|what)\b", q, re.I):
-        return "list"  # "Who won in 2018, 2019 and 2021?": one answer a year
-    if _DATE_Q.search(q):
-        return "date"
-    if _NUMBER_Q.search(" ".join(q.split()[:5])):
-        return "number"
-    if re.match(r"^\W*(?:who|whom|whose)\b", q, re.I):
-        return "person"
-    if re.match(r"^\W*where\b", q, re.I) or re.search(r"\blocation\b", q, re.I):
-        return "place"
-    if _EXPLAIN_Q.search(q):
-        return "explanation"
-    if _YES_NO.match(q):
-        return "yes_no"
-    m = _WH_WORDS.match(q)
-    if m:
-        words = re.findall(r"[\w'’-]+", m.group(1).lower())
-        if re.match(r"^(?:\d+|two|three|four|five|six|seven|eight|nine|ten|other|several|all)$", words[0]):
-            return "list"
-        started = False
-        for word in words:  # the first noun decides: "Which Chinese officials met the Minister…" is a list
-            if word in _AUXILIARIES or word in ("the", "a", "an"):
-                if started:
-                    break  # the noun phrase ended: "What position does …" asks for one thing
-                continue  # "What was the death toll …": the phrase has not begun
-            started = True
-            for kind, nouns in (("number", _NUMBER_NOUNS), ("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS)):
-                if word in nouns:
-                    return kind  # type: ignore[return-value]
-            if word.endswith("s") and len(word) > 3 and not _NOT_PLURAL.search(word):
-                return "list"
-    return "thing"
-
-
 def constraints(question: str) -> list[Constraint]:
     found: list[Constraint] = []
     taken: list[tuple[int, int]] = []
@@ -558,21 +411,21 @@ def constraints(question: str) -> list[Constraint]:
         return not any(s < m.end() and m.start() < e for s, e in taken)
 
     for m in FULL_DATE.finditer(question):
-        found.append(Constraint("date", m.group(0), _date_value(m)))
+        found.append(Constraint("date", m.group(0), date_value(m)))
         taken.append(m.span())
-    years = [m for m in _YEAR.finditer(question) if free(m)]
+    years = [m for m in YEAR.finditer(question) if free(m)]
     if years:  # several years ("in 2018, 2019 and 2021") ask for any of them
         found.append(Constraint("year", ", ".join(m.group(0) for m in years), _joined(m.group(1) for m in years)))
         taken.extend(m.span() for m in years)
-    months = [m for m in _MONTH_NAME.finditer(question) if free(m) and question[: m.start()].strip()]
+    months = [m for m in MONTH_NAME.finditer(question) if free(m) and question[: m.start()].strip()]
     if months:  # "May I ask…" opens no month; several months ask for any of them
-        numbers = (f"{_MONTHS.index(m.group(0).lower()) + 1:02d}" for m in months)
+        numbers = (f"{MONTHS.index(m.group(0).lower()) + 1:02d}" for m in months)
         found.append(Constraint("month", ", ".join(m.group(0) for m in months), _joined(numbers)))
         taken.extend(m.span() for m in months)
-    quarters = [m for m in _QUARTER.finditer(question) if free(m)]
+    quarters = [m for m in QUARTER.finditer(question) if free(m)]
     if quarters:
         found.append(
-            Constraint("quarter", ", ".join(m.group(0) for m in quarters), _joined(map(_quarter_value, quarters)))
+            Constraint("quarter", ", ".join(m.group(0) for m in quarters), _joined(map(quarter_value, quarters)))
         )
         taken.extend(m.span() for m in quarters)
     for m in _ORDINAL.finditer(question):
@@ -581,7 +434,7 @@ def constraints(question: str) -> list[Constraint]:
             taken.append(m.span())
     for m in _HEADED_NUMBER.finditer(question):
         head = m.group(1).lower()
-        if free(m) and head not in _NOT_HEADS and not _YEAR.fullmatch(m.group(2)):
+        if free(m) and head not in _NOT_HEADS and not YEAR.fullmatch(m.group(2)):
             found.append(Constraint("number", m.group(0), str(_number_value(m.group(2))), head=_stem(head)))
             taken.append(m.span())
     for group, values in _QUALIFIERS.items():
@@ -594,135 +447,8 @@ def constraints(question: str) -> list[Constraint]:
     return sorted(found, key=lambda c: question.lower().find(c.text.lower()))
 
 
-# -- what passages state -----------------------------------------------------------
-
-
 def _joined(values: Iterable[str]) -> str:
     return ",".join(dict.fromkeys(values))
-
-
-def years_in(text: str) -> set[str]:
-    """Years a text names; a season "2020-21" names both.
-
-    >>> sorted(years_in("In the 2020-21 season, after 1998, $2019 and 3,2019 don't count"))
-    ['1998', '2020', '2021']
-    >>> sorted(years_in("on 2025-02-05"))
-    ['2025']
-    """
-    out: set[str] = set()
-    for m in _YEAR.finditer(text):
-        out.add(m.group(1))
-        if m.group(2) and int(m.group(2)) == (int(m.group(1)[2:]) + 1) % 100:  # "2020-21", not "2025-02"
-            out.add(m.group(1)[:2] + m.group(2))
-    return out
-
-
-def full_dates(text: str) -> set[str]:
-    """Day-precise dates a text names, as YYYY-MM-DD.
-
-    >>> sorted(full_dates("Released on Sept. 7, 2018; in Japan on 29 April 2015; on 2025-02-05."))
-    ['2015-04-29', '2018-09-07', '2025-02-05']
-    """
-    return {_date_value(m) for m in FULL_DATE.finditer(text)}
-
-
-def date_precision(text: str) -> int:
-    """How precisely a text dates something: 3 for a day of a year, 2 for a month of a year
-    or a day of a month, 1 for a year or a month, 0 for none.
-
-    >>> [date_precision(t) for t in ("on May 15, 2012", "in May 2012", "on December 6th", "in 2012", "soon")]
-    [3, 2, 2, 1, 0]
-    """
-    if FULL_DATE.search(text):
-        return 3
-    if re.search(
-        rf"\b{_MONTH}\s+(?:of\s+)?(?:19|20)\d\d\b|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}",
-        text,
-        re.IGNORECASE,
-    ):
-        return 2
-    return 1 if years_in(text) or _MONTH_NAME.search(text) else 0
-
-
-def compatible(a: str, b: str) -> bool:
-    """Whether two values can both be true: equal, or one date a prefix of the other.
-
-    >>> compatible("2012", "2012-05-15"), compatible("13", "1")
-    (True, False)
-    """
-    dated = re.compile(r"^(?:19|20)\d\d(?:-\d\d){0,2}$")
-    return a == b or (bool(dated.match(a) and dated.match(b)) and (a.startswith(b) or b.startswith(a)))
-
-
-def _figure_value(figure: str) -> str:
-    """'2,700' -> '2700', 'six' -> '6', '6.04' -> '6.04'; other words as they are."""
-    figure = figure.rstrip(".,").replace(",", "")
-    if figure in _NUMBER_WORDS:
-        return str(_NUMBER_WORDS.index(figure))
-    return figure
-
-
-def date_values(text: str) -> set[str]:
-    """Dates as ISO prefixes, each at the precision the text gives it."""
-    out = set(full_dates(text))
-    for m in re.finditer(rf"\b(?P<m>{_MONTH})\s+(?:of\s+)?(?P<y>(?:19|20)\d\d)\b", text, re.IGNORECASE):
-        month = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m["m"].lower().rstrip(".")[:3]))
-        out.add(f"{m['y']}-{month:02d}")
-    out |= {y for y in years_in(text) if not any(v.startswith(y) for v in out)}
-    return out
-
-
-def proper_names(text: str) -> set[str]:
-    """Capitalised words that are not a sentence's function words, lower-cased; none from a
-    text in capitals ("OFFICIAL ELECTION RESULTS"), where capitals mark nothing.
-
-    >>> sorted(proper_names("The race was won by Tadej Pogačar of UAE Team Emirates."))
-    ['emirates', 'pogačar', 'tadej', 'team', 'uae']
-    """
-    words = re.findall(r"(?<![\w'’-])[A-Z][\w'’-]*", text)
-    if sum(w.isupper() and len(w) > 1 for w in words) * 2 > len(re.findall(r"[A-Za-z]{2,}", text)):
-        return set()
-    return {w.lower() for w in words if w.lower() not in _FUNCTION_WORDS}
-
-
-def months_in(text: str) -> set[str]:
-    """Months a text names (capitalised, "Jan." too), as "01".."12".
-
-    >>> sorted(months_in("In March this year and on Jul 7, 2018, it may rain"))
-    ['03', '07']
-    """
-    return {
-        f"{next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(m.group(0).lower()[:3])):02d}"
-        for m in _MONTH_CAPITAL.finditer(text)
-    }
-
-
-def quarters_in(text: str) -> set[str]:
-    """Quarters a text names, as "1".."4".
-
-    >>> sorted(quarters_in("Q1 revenue beat the second quarter and 3Q forecasts"))
-    ['1', '2', '3']
-    """
-    return {_quarter_value(m) for m in _QUARTER.finditer(text)}
-
-
-def _date_value(m: re.Match[str]) -> str:
-    if m.group("y3"):
-        return f"{m.group('y3')}-{m.group('m3')}-{int(m.group('d3')):02d}"
-    month_text = (m.group("m1") or m.group("m2")).lower().rstrip(".")
-    month = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(month_text[:3]))
-    day = int(m.group("d1") or m.group("d2"))
-    return f"{m.group('y1') or m.group('y2')}-{month:02d}-{day:02d}"
-
-
-def _iso(date: int) -> str:
-    return f"{date // 10000:04d}-{date // 100 % 100:02d}-{date % 100:02d}"
-
-
-def _quarter_value(m: re.Match[str]) -> str:
-    if m.group(1) or m.group(2):
-        return m.group(1) or m.group(2)
-    return str(_QUARTER_WORDS[m.group(3).lower()])
 
 
 def _number_value(token: str) -> int:
@@ -743,8 +469,8 @@ def _stem(word: str) -> str:
 def _number_forms(value: str) -> list[re.Pattern[str]]:
     n = int(value)
     forms = [rf"(?<![\d.,]){n}(?:st|nd|rd|th)?(?![\d]|[.,]\d)"]
-    if n < len(_NUMBER_WORDS):
-        forms += [rf"\b{_NUMBER_WORDS[n]}\b", rf"\b{_ORDINAL_WORDS[n]}\b"]
+    if n < len(NUMBER_WORDS):
+        forms += [rf"\b{NUMBER_WORDS[n]}\b", rf"\b{_ORDINAL_WORDS[n]}\b"]
     roman = _to_roman(n)
     if roman and len(roman) > 1:
         forms.append(rf"(?<![\w]){roman}(?![\w])")

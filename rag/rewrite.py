@@ -31,7 +31,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.question import NAME_RUN, TITLE_WORDS, analyze, person_names
+from rag.mentions import NAME_RUN, TITLE_WORDS, person_names
+from rag.question import analyze
 from rag.types import Message
 
 _PERSON = re.compile(r"\b(he|she|him)\b", re.IGNORECASE)
