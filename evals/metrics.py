@@ -88,7 +88,7 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, Metric]:
 
 
 def per_type(results: Sequence[QuestionResult]) -> dict[str, dict[str, Metric]]:
-    """{type: {n, correct, accuracy, latency_p50_s}}, types in the order they first appear."""
+    """{type: {n, correct, accuracy, latency_p50_s, first_token_p50_s}}, types in the order they first appear."""
     groups: dict[str, list[QuestionResult]] = {}
     for r in results:
         groups.setdefault(r.question.type, []).append(r)
@@ -98,6 +98,9 @@ def per_type(results: Sequence[QuestionResult]) -> dict[str, dict[str, Metric]]:
             "correct": sum(r.correct for r in rs),
             "accuracy": ratio(sum(r.correct for r in rs), len(rs)),
             "latency_p50_s": percentile([x for r in rs if (x := r.latency_s) is not None], 50),
+            "first_token_p50_s": percentile(
+                [x for r in rs if r.answer is not None and (x := r.answer.timings.first_token_s) is not None], 50
+            ),
         }
         for t, rs in groups.items()
     }

@@ -106,12 +106,19 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     earlier: Mapping[str, Mapping[str, Any]] = report.get("baseline_per_type") or {}
     lines += ["", "## Accuracy by type", ""]
     if changes is not None:
-        lines += ["| type | n | correct | accuracy | latency p50 s | baseline |", "|---|---:|---:|---:|---:|---:|"]
+        lines += [
+            "| type | n | correct | accuracy | latency p50 s | first token p50 s | baseline |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
     else:
-        lines += ["| type | n | correct | accuracy | latency p50 s |", "|---|---:|---:|---:|---:|"]
+        lines += [
+            "| type | n | correct | accuracy | latency p50 s | first token p50 s |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
     for qtype, row in report["per_type"].items():
         cells = (
-            f"| {qtype} | {row['n']} | {row['correct']} | {_fmt(row['accuracy'])} | {_fmt(row.get('latency_p50_s'))} |"
+            f"| {qtype} | {row['n']} | {row['correct']} | {_fmt(row['accuracy'])} | {_fmt(row.get('latency_p50_s'))} "
+            f"| {_fmt(row.get('first_token_p50_s'))} |"
         )
         if changes is not None:
             cells += f" {_fmt(earlier.get(qtype, {}).get('accuracy'))} |"

@@ -14,6 +14,7 @@ best-supported evidence sentences, cited.
 
 from __future__ import annotations
 
+import collections.abc
 import re
 import threading
 import time
@@ -33,7 +34,7 @@ from rag.grounding import (
 )
 from rag.llm import Generator
 from rag.mentions import proper_names
-from rag.question import analyze
+from rag.question import Analysis, analyze
 from rag.quoting import quote_dates, quote_figures, quote_names, with_marker
 from rag.retrieve import HybridRetriever
 from rag.rewrite import standalone_question
@@ -54,6 +55,7 @@ _MONTHS = [
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
 ]  # fmt: skip
+_MARKER = re.compile(r"\[(\d+)\]")
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(?:of\s+)?((?:19|20)\d\d)\b", re.IGNORECASE)
 _TIME_WORDS = re.compile(
     r"\b(when|date|dated|(19|20)\d\d|" + "|".join(_MONTHS) + r"|year|month|week|recent|latest)\b", re.I
@@ -148,13 +150,24 @@ class AnswerPipeline:
     ) -> Iterator[str | Answer]:
         """Yield text deltas as the model writes, then the checked `Answer` (whose
         text is authoritative: it carries the markers and drops unsupported sentences)."""
-        started = time.perf_counter()
-        timings = Timings()
         question = self.retriever.check_query(question)
         standalone = self.standalone(question, history)  # what the answer cache keys on, too
         k = self.settings.top_k if k is None else k
         analysis = analyze(standalone)
-        form = form_of(analysis)
+        yield from self._stream(question, standalone, analysis, form_of(analysis), k, filters)
+
+    def _stream(
+        self,
+        question: str,
+        standalone: str,
+        analysis: Analysis,
+        form: Form,
+        k: int,
+        filters: SearchFilters | None,
+    ) -> Iterator[str | Answer]:
+        """`stream` for a standalone question whose analysis and answer form are decided."""
+        started = time.perf_counter()
+        timings = Timings()
         # Evidence is picked from a wider pool than `k`; the pool is then ranked by its best
         # sentences (terms, meaning, constraints met, answer present) and cut to `k`.
         pool, dated = self.retrieve(standalone, min(max(POOL_FACTOR * k, MIN_POOL), 100), filters)
@@ -190,6 +203,19 @@ class AnswerPipeline:
             )
             yield finish(self._refusal(question, standalone, evidence, timings))
             return
+
+        years = analysis.per_year() if form.name == "list" else []
+        if years:  # "Who won … in 2018, 2019 and 2021?": each year a fact of its own, held to its year
+            lines = self._per_year(question, standalone, years, k, filters, evidence, timings)
+            while True:
+                try:
+                    line = next(lines)
+                except StopIteration as done:
+                    yield finish(done.value)
+                    return
+                if timings.first_token_s is None:
+                    timings.first_token_s = time.perf_counter() - started
+                yield line
 
         if form.composed:  # from the articles' own sentences: no model, so it is there at once
             answer = self._composed(question, standalone, evidence, timings, form)
@@ -282,6 +308,68 @@ class AnswerPipeline:
         answer.notes.append(f"{form.name}: composed from {len(chosen)} passage(s) of the articles, each quoted")
         return answer
 
+    def _per_year(
+        self,
+        question: str,
+        standalone: str,
+        parts: list[tuple[str, str]],
+        k: int,
+        filters: SearchFilters | None,
+        evidence: Evidence,
+        timings: Timings,
+    ) -> collections.abc.Generator[str, None, Answer]:
+        """A line a year, yielded as each is ready: the question asked of that year alone,
+        answered as a single fact (held to its year and checked like any fact) with its markers
+        renumbered, or that the articles don't say it for that year. Returns the whole answer."""
+        lines: list[str] = []
+        cited: list[Citation] = []
+        missing: list[str] = []
+        notes: list[str] = []
+        tokens = 0
+        for year, sub in parts:
+            part: Answer | None = None
+            asked = analyze(sub)  # "Which countries won … in 2010?" wants one
+            asked = replace(asked, kind="thing") if asked.kind == "list" else asked
+            for item in self._stream(sub, sub, asked, FACT, k, filters):
+                if isinstance(item, Answer):
+                    part = item
+            assert part is not None
+            timings.generate_s = (timings.generate_s or 0.0) + (part.timings.generate_s or 0.0)
+            tokens += part.prompt_tokens or 0
+            notes.extend(f"{year}: {n}" for n in part.notes if "failed" in n)
+            if part.refused:
+                missing.append(year)
+                line = f"- {year}: the articles don't say."
+            else:
+                numbers: dict[int, int] = {}
+                for c in part.citations:
+                    at = next((i for i, d in enumerate(cited) if (d.doc_id, d.start) == (c.doc_id, c.start)), None)
+                    if at is None:
+                        cited.append(replace(c, n=len(cited) + 1))
+                        at = len(cited) - 1
+                    numbers[c.n] = at + 1
+                line = f"- {year}: {_renumbered(part.answer, numbers)}"
+            lines.append(line)
+            yield line + "\n"
+        if not cited:
+            refusal = self._refusal(question, standalone, evidence, timings)
+            refusal.notes.append(f"no passage gives this for any of {', '.join(y for y, _ in parts)}")
+            return refusal
+        notes.insert(0, f"list: a fact a year, each from a passage that states its year ({len(parts)} years)")
+        if missing:
+            notes.append(f"the articles don't give it for {', '.join(missing)}")
+        return Answer(
+            question=question,
+            standalone_question=standalone,
+            answer="\n".join(lines),
+            refused=False,
+            citations=cited,
+            model=self.model_name,
+            timings=timings,
+            notes=notes,
+            prompt_tokens=tokens or None,
+        )
+
     def _compose(
         self,
         question: str,
@@ -366,15 +454,28 @@ class AnswerPipeline:
         )
 
 
+def _renumbered(text: str, numbers: dict[int, int]) -> str:
+    """The text with its citation markers renumbered ("[1]" -> "[3]" for {1: 3})."""
+    return _MARKER.sub(lambda m: f"[{numbers.get(int(m.group(1)), int(m.group(1)))}]", text)
+
+
 def key_names(question: str) -> set[str]:
-    """The question's proper names past its first word, lower-cased, months and days aside:
-    "What did Wang Yi say about India in May?" -> {"wang", "yi", "india"}."""
-    names = proper_names(question.split(" ", 1)[1] if " " in question else "")
+    """The question's proper names past its first word, lower-cased, months and days aside; a
+    compound of names names each ("Pakistan-China talks" -> "pakistan", "china").
+
+    >>> sorted(key_names("What did Wang Yi say about India in May?")), sorted(key_names("Were Sino-Thai talks held?"))
+    (['india', 'wang', 'yi'], ['sino', 'thai'])
+    """
+    rest = question.split(" ", 1)[1] if " " in question else ""
+    compounds = {m.group(0).lower() for m in re.finditer(r"\b[A-Z]\w+(?:-[A-Z]\w+)+\b", rest)}
+    names = {p for n in proper_names(rest) for p in (n.split("-") if n in compounds else [n])}
     return {_POSSESSIVE.sub("", n) for n in names if n not in _CALENDAR}
 
 
 def _words(text: str) -> set[str]:
-    return {_POSSESSIVE.sub("", w) for w in re.findall(r"[\w’'-]+", text.lower())}
+    """Lower-cased words, a hyphenated one with its parts too."""
+    words = re.findall(r"[\w’'-]+", text.lower())
+    return {_POSSESSIVE.sub("", w) for w in [*words, *(p for w in words if "-" in w for p in w.split("-"))]}
 
 
 _POSSESSIVE = re.compile(r"['’]s?$")

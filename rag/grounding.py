@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from rag.evidence import QUESTION_WORDS, Passage
-from rag.mentions import NUMBER_WORDS, compatible, proper_names
+from rag.mentions import FUNCTION_WORDS, NUMBER_WORDS, compatible, proper_names
 from rag.question import Analysis
 from rag.sparse import tokenize
 
@@ -116,6 +116,8 @@ def support(sentence: str, passage_text: str, question: str = "") -> float:
     0.0
     >>> support("Four terrorists were arrested.", "The CTD arrested four terrorists.", "How many were arrested?")
     1.0
+    >>> support("Nadal won the US Open title.", "Contenders for the US Open title.", "Who won the US Open?")
+    0.25
     """
     asked = set(tokenize(question))
     # A figure is what a sentence adds even when it is a number word the tokenizer drops ("four").
@@ -131,9 +133,24 @@ def support(sentence: str, passage_text: str, question: str = "") -> float:
     share = sum(_held(t, passage_terms) for t in focus) / len(focus)
     if numbers(sentence) - numbers(passage_text) - numbers(question):
         share /= 2
-    if names(sentence) - names(passage_text, first_too=True) - names(question, first_too=True):
+    unheld = names(sentence) - names(passage_text, first_too=True) - names(question, first_too=True)
+    if unheld or _unheld_opening_name(sentence, passage_text, question):
         share /= 2
     return share
+
+
+def _unheld_opening_name(sentence: str, passage_text: str, question: str) -> bool:
+    """Whether the sentence opens with a name that neither the passage nor the question holds in
+    any case: the answer's own name is often its first word ("Nadal won the title"), where
+    capitals mark nothing."""
+    first = re.match(r"\W*([A-Z][\w’'-]*)", sentence)
+    if first is None:
+        return False
+    word = re.sub(r"[’']s$", "", first.group(1)).lower()
+    if word in FUNCTION_WORDS or word in NUMBER_WORDS or len(word) < 3:
+        return False
+    held = {w.lower() for w in re.findall(r"[\w’'-]+", f"{passage_text} {question}")}
+    return word not in held and not any(_held(t, set(tokenize(passage_text))) for t in tokenize(word))
 
 
 def names(text: str, *, first_too: bool = False) -> set[str]:

@@ -95,15 +95,28 @@ def person_names(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def years_in(text: str) -> set[str]:
-    """Years a text names; a season "2020-21" names both.
+_RELATIVE_YEAR = re.compile(r"\b(?:(this|last|next) year|(a|one|two|three|four|five|\d) years? ago)\b", re.IGNORECASE)
+_YEARS_BACK = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+
+
+def years_in(text: str, date: int | None = None) -> set[str]:
+    """Years a text names; a season "2020-21" names both. Given the date the text was written
+    (YYYYMMDD), also the years it names relative to it ("last year", "a year ago").
 
     >>> sorted(years_in("In the 2020-21 season, after 1998, $2019 and 3,2019 don't count"))
     ['1998', '2020', '2021']
-    >>> sorted(years_in("on 2025-02-05"))
-    ['2025']
+    >>> sorted(years_in("on 2025-02-05")), sorted(years_in("He won a year ago.", 20210718))
+    (['2025'], ['2020'])
     """
     out: set[str] = set()
+    if date:
+        for m in _RELATIVE_YEAR.finditer(text):
+            if m.group(1):
+                back = {"this": 0, "last": 1, "next": -1}[m.group(1).lower()]
+            else:
+                count = m.group(2).lower()
+                back = int(count) if count.isdigit() else _YEARS_BACK[count]
+            out.add(str(date // 10000 - back))
     for m in YEAR.finditer(text):
         out.add(m.group(1))
         if m.group(2) and int(m.group(2)) == (int(m.group(1)[2:]) + 1) % 100:  # "2020-21", not "2025-02"

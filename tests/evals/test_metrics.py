@@ -123,9 +123,10 @@ def test_reasons(results: list[QuestionResult]) -> None:
 
 def test_per_type(results: list[QuestionResult]) -> None:
     assert per_type(results) == {
-        "factoid": {"n": 3, "correct": 1, "accuracy": 0.3333, "latency_p50_s": 1.5},  # the error has none
-        "paraphrase": {"n": 1, "correct": 0, "accuracy": 0.0, "latency_p50_s": 3.0},
-        "unanswerable": {"n": 2, "correct": 1, "accuracy": 0.5, "latency_p50_s": 4.5},
+        # the error has no latency; the fake answers stream nothing, so no first token
+        "factoid": {"n": 3, "correct": 1, "accuracy": 0.3333, "latency_p50_s": 1.5, "first_token_p50_s": None},
+        "paraphrase": {"n": 1, "correct": 0, "accuracy": 0.0, "latency_p50_s": 3.0, "first_token_p50_s": None},
+        "unanswerable": {"n": 2, "correct": 1, "accuracy": 0.5, "latency_p50_s": 4.5, "first_token_p50_s": None},
     }
 
 

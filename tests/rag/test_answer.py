@@ -165,3 +165,40 @@ def test_planted_instructions_never_reach_the_model(components: Components, tmp_
         assert "planted_note" not in a.retrieved_doc_ids
     finally:
         ingestor_for(components).delete("planted_note")
+
+
+@pytest.fixture(scope="module")
+def cup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Components]:
+    """Three short reports of one contest in different years: 2018 and 2019 have a winner, 2021 none."""
+    seeds = tmp_path_factory.mktemp("cup")
+    texts = {
+        "cup2018": "Harbour Cup 2018\n\nAlice Moreau won the 2018 Harbour Cup in a sprint finish.\n",
+        "cup2019": "Harbour Cup 2019\n\nBruno Keller won the 2019 Harbour Cup after a long breakaway.\n",
+        "cup2021": "Harbour Cup 2021\n\nThe 2021 Harbour Cup was cancelled because of the storm season.\n",
+    }
+    for name, text in texts.items():
+        (seeds / f"{name}.txt").write_text(text)
+    settings = Settings(home=tmp_path_factory.mktemp("cup-home"), seeds_dir=seeds, llm_backend="extractive")
+    c = build_components(settings, embedder=WordHashEmbedder(dim=256))
+    ensure_seeded(c)
+    yield c
+
+
+def test_a_question_about_several_years_is_a_fact_a_year_each_held_to_its_year(cup: Components) -> None:
+    p, gen = pipeline(cup, "Alice Moreau won it.", "Bruno Keller won it.", "Alice Moreau won the 2021 Harbour Cup.")
+    items = list(p.stream("Who won the Harbour Cup in 2018, 2019 and 2021?"))
+    a = items[-1]
+    assert isinstance(a, Answer) and not a.refused
+    assert a.answer.splitlines() == [
+        "- 2018: Alice Moreau won it [1].",
+        "- 2019: Bruno Keller won it [2].",
+        "- 2021: the articles don't say.",
+    ], a.answer
+    assert [c.doc_id for c in a.citations] == ["cup2018", "cup2019"]
+    assert (
+        "".join(i for i in items if isinstance(i, str)).splitlines() == a.answer.splitlines()
+    )  # streamed a line a year
+    # Each year's prompt holds only passages of that year; the model's 2021 winner is in none of them.
+    assert "Alice" in gen.prompts[0][1].content and "Bruno" not in gen.prompts[0][1].content
+    assert "cancelled" in gen.prompts[2][1].content and "Alice" not in gen.prompts[2][1].content
+    assert any("don't give it for 2021" in n for n in a.notes)

@@ -26,6 +26,15 @@ def test_a_name_must_be_quoted_exactly_not_matched_by_stem() -> None:
     assert kept == [] and dropped == ["The bomber was named Ram."]
 
 
+def test_a_name_that_opens_the_answer_must_be_in_the_passage_too() -> None:
+    # Capitals mark nothing at a sentence's start, but a name there is still the answer's.
+    contenders = Passage(1, "a", "A", None, 0, 70, "Two leading contenders for the 2019 US Open men's title met.", 1.0)
+    kept, dropped = place_citations("Nadal won the 2019 US Open men's title.", [contenders], "Who won the US Open?")
+    assert kept == [] and dropped
+    kept, _ = place_citations("Pakistan shares a 600-kilometre-long border.", [BORDER], "How long is the border?")
+    assert kept and kept[0][1] == [1]
+
+
 def test_question_words_need_no_support_but_new_facts_do() -> None:
     q = "How long is the border Pakistan shares with Xinjiang?"
     kept, _ = place_citations("The border is 600 kilometers long.", [BORDER], q)
