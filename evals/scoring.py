@@ -17,10 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from evals.questions import EvalQuestion
-from rag.grounding import SUPPORTED, split_answer, support
+from rag.dates import format_date
+from rag.grounding import SUPPORTED, says_dont_know, split_answer, support
+from rag.mentions import date_values
 from rag.types import Answer
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+_DATE_LABEL = re.compile(r"^((?:19|20)\d\d(?:-\d\d){0,2}):\s+")
 _QUOTED = re.compile(r'"([^"]{8,})"')
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -79,19 +82,43 @@ def first_relevant_rank(retrieved: Sequence[str], sources: Sequence[str], k: int
     return next((i for i, doc in enumerate(retrieved[:k], 1) if doc in sources), None)
 
 
+def claims(answer: Answer) -> list[tuple[str, list[str]]]:
+    """The answer's sentences that claim something, each with the quotes its markers cite (in
+    order, once each). A sentence that says the articles don't say something claims nothing; a
+    line's date label ("2025-01-19: …", "2018: …") is its cited article's date or one the
+    sentence states, so the claim is the rest.
+
+    >>> from rag.types import Citation, Timings
+    >>> c = Citation(1, "d", "T", 20250119, "Talks were held.", 0, 16, "/d", 1.0)
+    >>> text = "- 2025-01-19: Talks were held [1].\n- 2021: the articles don't say."
+    >>> claims(Answer("q", "q", text, False, [c], "m", Timings()))
+    [('Talks were held.', ['Talks were held.'])]
+    """
+    by_n = {c.n: c for c in answer.citations}
+    out: list[tuple[str, list[str]]] = []
+    for sentence in split_answer(answer.answer):
+        body = _MARKER.sub("", sentence).strip()
+        if not body or says_dont_know(body):
+            continue
+        cited = [by_n[int(n)] for n in dict.fromkeys(_MARKER.findall(sentence)) if int(n) in by_n]
+        label = _DATE_LABEL.match(body)
+        if label:
+            rest = body[label.end() :]
+            dates = {format_date(c.date) or "" for c in cited} | date_values(rest)
+            if any(d.startswith(label.group(1)) for d in dates):
+                body = rest
+        out.append((body, [c.quote for c in cited]))
+    return out
+
+
 def grounded_sentences(answer: Answer) -> tuple[int, int]:
-    """(supported, total) sentences of the answer text. A sentence is supported when
+    """(supported, total) claims of the answer text (`claims`). A claim is supported when
     the quotes of the citations its markers name hold enough of what it adds to the
     standalone question (`rag.grounding.support` >= `SUPPORTED`), or when what it
     quotes is verbatim in them; a sentence without a marker is not."""
-    quotes = {c.n: c.quote for c in answer.citations}
     supported = total = 0
-    for sentence in split_answer(answer.answer):
-        body = _MARKER.sub("", sentence).strip()
-        if not body:
-            continue
+    for body, cited in claims(answer):
         total += 1
-        cited = [quotes[int(n)] for n in _MARKER.findall(sentence) if int(n) in quotes]
         if cited and (support(body, " ".join(cited), answer.standalone_question) >= SUPPORTED or is_quote(body, cited)):
             supported += 1
     return supported, total
@@ -120,19 +147,14 @@ def sentence_citations(answer: Answer) -> tuple[int, int, int, int]:
     relevant when it supports the sentence alone or the others do not without it; every
     citation of an unsupported sentence is irrelevant. `support` stands in for ALCE's
     entailment model, which is not available offline."""
-    quotes = {c.n: c.quote for c in answer.citations}
     question = answer.standalone_question
     supported = total = relevant = cited_total = 0
 
     def holds(body: str, texts: list[str]) -> bool:
         return bool(texts) and (support(body, " ".join(texts), question) >= SUPPORTED or is_quote(body, texts))
 
-    for sentence in split_answer(answer.answer):
-        body = _MARKER.sub("", sentence).strip()
-        if not body:
-            continue
+    for body, cited in claims(answer):
         total += 1
-        cited = [quotes[int(n)] for n in dict.fromkeys(_MARKER.findall(sentence)) if int(n) in quotes]
         cited_total += len(cited)
         if not holds(body, cited):
             continue

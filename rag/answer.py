@@ -318,9 +318,10 @@ class AnswerPipeline:
         evidence: Evidence,
         timings: Timings,
     ) -> collections.abc.Generator[str, None, Answer]:
-        """A line a year, yielded as each is ready: the question asked of that year alone,
-        answered as a single fact (held to its year and checked like any fact) with its markers
-        renumbered, or that the articles don't say it for that year. Returns the whole answer."""
+        """A line a year: the question asked of that year alone, answered as a single fact (held
+        to its year and checked like any fact) with its markers renumbered, or that the articles
+        don't say it for that year. Yields each year's words as the model writes them (as a fact's
+        are, the answer returned at the end is authoritative) and returns the whole answer."""
         lines: list[str] = []
         cited: list[Citation] = []
         missing: list[str] = []
@@ -330,9 +331,13 @@ class AnswerPipeline:
             part: Answer | None = None
             asked = analyze(sub)  # "Which countries won … in 2010?" wants one
             asked = replace(asked, kind="thing") if asked.kind == "list" else asked
+            yield f"- {year}: "
             for item in self._stream(sub, sub, asked, FACT, k, filters):
                 if isinstance(item, Answer):
                     part = item
+                else:
+                    yield item
+            yield "\n"
             assert part is not None
             timings.generate_s = (timings.generate_s or 0.0) + (part.timings.generate_s or 0.0)
             tokens += part.prompt_tokens or 0
@@ -350,7 +355,6 @@ class AnswerPipeline:
                     numbers[c.n] = at + 1
                 line = f"- {year}: {_renumbered(part.answer, numbers)}"
             lines.append(line)
-            yield line + "\n"
         if not cited:
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.append(f"no passage gives this for any of {', '.join(y for y, _ in parts)}")

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from rag.kinds import wants_organisation
 from rag.mentions import proper_names
 from rag.question import Analysis, analyze
 from rag.sparse import tokenize
@@ -38,6 +39,7 @@ MEETS_WEIGHT = 0.15  # lift of a sentence that states what the question's constr
 # Lift of a sentence that holds the kind of answer asked for. Chosen on rgb_dev: 0.15 -> 0.5 put
 # the answer in the evidence of 4 more of its 50 questions, and of none fewer on the seeds.
 OFFERS_WEIGHT = 0.5
+FLOOR_OFFER = 0.5
 REJECTED_KEPT = 2  # violating passages kept to explain a refusal
 QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whom", "whose", "did", "does", "say", "said"}
 _ANAPHOR = re.compile(r"^(he|she|it|they|his|her|its|their|this|that|these|those|the two|both)\b", re.IGNORECASE)
@@ -64,6 +66,7 @@ class Sentence:
     rank: int  # retrieval rank of its passage, from 0
     score: float
     lexical: float = 0.0  # IDF-weighted share of the question's terms it holds
+    offer: float = 0.0  # the part of `score` that it holds the kind of answer asked for
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,9 @@ def select_evidence(
             # a person the question does not name marks an answer.
             offers = _offers(analysis, text)
             lift = MEETS_WEIGHT * (verdict == "meets") + OFFERS_WEIGHT * offers
-            sent = Sentence(c.doc_id, c.title, c.date, s, e, text, rank, lexical + prior + lift, lexical)
+            sent = Sentence(
+                c.doc_id, c.title, c.date, s, e, text, rank, lexical + prior + lift, lexical, OFFERS_WEIGHT * offers
+            )
             key = (c.doc_id, s)
             if verdict == "violates" or analysis.unmet(layers, c.date, near=2):
                 # Set aside: it states something else than the question asks for, or does not state
@@ -196,13 +201,15 @@ def select_evidence(
     chosen: dict[tuple[str, int], Sentence] = {}
     used = 0
     ranked = sorted((p for key, p in candidates.items() if key in in_kept), key=lambda p: -p[0].score)
-    floor = (PER_DOCUMENT_FLOOR if per_document else RELATIVE_FLOOR) * ranked[0][0].score if ranked else 0.0
+    floor = (PER_DOCUMENT_FLOOR if per_document else RELATIVE_FLOOR) * max(
+        (p.score - FLOOR_OFFER * p.offer for p, _ in ranked), default=0.0
+    )
     if per_document:
         firsts = list({p[0].doc_id: p for p in reversed(ranked)}.values())[::-1]  # each article's best
         firsts.sort(key=lambda p: -p[0].score)
         ranked = firsts + [p for p in ranked if p not in firsts]
     for sent, context in ranked:
-        if len(chosen) >= max_sentences or sent.score < floor:
+        if len(chosen) >= max_sentences or sent.score - FLOOR_OFFER * sent.offer < floor:
             break
         group = [x for x in (context, sent) if x is not None and (x.doc_id, x.start) not in chosen]
         cost = sum(len(x.text) for x in group)
@@ -233,10 +240,11 @@ _OFFICE_WORDS = frozenset({"minister", "secretary", "president", "chairman", "di
 def _offers(analysis: Analysis, text: str) -> float:
     """How plainly a sentence holds the kind of answer asked for (see `Analysis.offers`). For
     "who", places and other capitalised words are in most news sentences: a person the question
-    does not name marks an answer, an office it does not name ("the Federal Secretary") half of one."""
+    does not name marks an answer, an office it does not name ("the Federal Secretary") half of one;
+    for "which group", nothing that code can tell from a person's name."""
     if analysis.kind in ("date", "number"):
         return analysis.offers(text)
-    if analysis.kind != "person":
+    if analysis.kind != "person" or wants_organisation(analysis.question):
         return 0.0
     if analysis.names_someone(text):
         return 1.0

@@ -108,3 +108,20 @@ def answer_kind(question: str) -> AnswerKind:
             if word.endswith("s") and len(word) > 3 and not _NOT_PLURAL.search(word):
                 return "list"
     return "thing"
+
+
+_ORGANISATION_Q = re.compile(
+    r"^\W*(?:(?:in|on|at|from|for|to|with|by) )?(?:which|what)\s+(?:[\w'’-]+\s+){0,2}"
+    r"(?:company|companies|firm|team|group|outfit|organi[sz]ation|party|club|agency|militia)s?\b",
+    re.I,
+)
+
+
+def wants_organisation(question: str) -> bool:
+    """Whether a "who"-kind question asks for an organisation rather than a person: a person's
+    name in a sentence is then no sign of the answer.
+
+    >>> wants_organisation("Which militant outfit did they blame?"), wants_organisation("Which minister came?")
+    (True, False)
+    """
+    return bool(_ORGANISATION_Q.search(question))
