@@ -327,6 +327,7 @@ class AnswerPipeline:
         missing: list[str] = []
         notes: list[str] = []
         tokens = 0
+        model = self.model_name
         for year, sub in parts:
             part: Answer | None = None
             asked = analyze(sub)  # "Which countries won … in 2010?" wants one
@@ -342,6 +343,8 @@ class AnswerPipeline:
             timings.generate_s = (timings.generate_s or 0.0) + (part.timings.generate_s or 0.0)
             tokens += part.prompt_tokens or 0
             notes.extend(f"{year}: {n}" for n in part.notes if "failed" in n)
+            if part.model != self.model_name:  # a fallback after the model failed: not the pipeline's own answer
+                model = part.model
             if part.refused:
                 missing.append(year)
                 line = f"- {year}: the articles don't say."
@@ -368,7 +371,7 @@ class AnswerPipeline:
             answer="\n".join(lines),
             refused=False,
             citations=cited,
-            model=self.model_name,
+            model=model,
             timings=timings,
             notes=notes,
             prompt_tokens=tokens or None,

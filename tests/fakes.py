@@ -16,15 +16,25 @@ class ScriptedGenerator:
     so the deltas join back to the reply: "Chen Mingguo led it." -> "Chen", " Mingguo",
     " led", " it.". `max_tokens` caps the number of words. With `error` set, the
     stream raises it after `error_after` words (0: before any text), as a server
-    that fails or dies mid-answer would.
+    that fails or dies mid-answer would; with `error_from_call`, only from that
+    call on (counted from 0), as a server that goes away between answers.
     """
 
     name = "scripted"
 
-    def __init__(self, replies: Iterable[str] = (), *, error: Exception | None = None, error_after: int = 0) -> None:
+    def __init__(
+        self,
+        replies: Iterable[str] = (),
+        *,
+        error: Exception | None = None,
+        error_after: int = 0,
+        error_from_call: int = 0,
+    ) -> None:
         self.replies = list(replies)
         self.error = error
         self.error_after = error_after
+        self.error_from_call = error_from_call
+        self._failing: Exception | None = None  # the error of the call under way
         self.prompts: list[list[Message]] = []
         self.last_usage: Usage | None = None
         self.closed = False
@@ -32,7 +42,8 @@ class ScriptedGenerator:
     def stream(self, messages: Sequence[Message], *, max_tokens: int) -> Iterator[str]:
         self.prompts.append(list(messages))  # recorded at call time, like a request being sent
         self.last_usage = None
-        if self.error is None and not self.replies:
+        self._failing = self.error if len(self.prompts) > self.error_from_call else None
+        if self._failing is None and not self.replies:
             raise AssertionError("ScriptedGenerator has no reply left for this prompt; give it more replies")
         reply = self.replies.pop(0) if self.replies else ""
         return self._deltas(messages, reply, max_tokens)
@@ -40,11 +51,11 @@ class ScriptedGenerator:
     def _deltas(self, messages: Sequence[Message], reply: str, max_tokens: int) -> Iterator[str]:
         words = re.findall(r"\s*\S+", reply)[:max_tokens]
         for i, word in enumerate(words):
-            if self.error is not None and i == self.error_after:
-                raise self.error
+            if self._failing is not None and i == self.error_after:
+                raise self._failing
             yield word
-        if self.error is not None:
-            raise self.error
+        if self._failing is not None:
+            raise self._failing
         prompt_words = sum(len(m.content.split()) for m in messages)
         self.last_usage = Usage(prompt_tokens=prompt_words, completion_tokens=len(words))
 

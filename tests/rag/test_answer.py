@@ -201,3 +201,13 @@ def test_a_question_about_several_years_is_a_fact_a_year_each_held_to_its_year(c
     assert "Alice" in gen.prompts[0][1].content and "Bruno" not in gen.prompts[0][1].content
     assert "cancelled" in gen.prompts[2][1].content and "Alice" not in gen.prompts[2][1].content
     assert any("don't give it for 2021" in n for n in a.notes)
+
+
+def test_a_year_the_model_fails_on_falls_back_and_marks_the_answer_as_not_the_models(cup: Components) -> None:
+    gen = ScriptedGenerator(["Alice Moreau won it."], error=GeneratorUnavailable("model gone"), error_from_call=1)
+    p, _ = pipeline(cup, gen=gen)
+    a = p.answer("Who won the Harbour Cup in 2018 and 2019?")
+    assert a.answer.splitlines()[0] == "- 2018: Alice Moreau won it [1]."
+    assert "Bruno Keller" in a.answer.splitlines()[1]  # the 2019 line from the evidence instead
+    assert a.model == "extractive"  # so the answer cache does not keep it
+    assert any(n.startswith("2019: the language model failed") for n in a.notes), a.notes
