@@ -332,13 +332,14 @@ class AnswerPipeline:
             part: Answer | None = None
             asked = analyze(sub)  # "Which countries won … in 2010?" wants one
             asked = replace(asked, kind="thing") if asked.kind == "list" else asked
-            yield f"- {year}: "
+            label = f"- {year}: "  # sent with the year's first words, so the first token is the model's
             for item in self._stream(sub, sub, asked, FACT, k, filters):
                 if isinstance(item, Answer):
                     part = item
                 else:
-                    yield item
-            yield "\n"
+                    yield label + item
+                    label = ""
+            yield label + "\n"
             assert part is not None
             timings.generate_s = (timings.generate_s or 0.0) + (part.timings.generate_s or 0.0)
             tokens += part.prompt_tokens or 0
