@@ -147,11 +147,12 @@ def select_evidence(
     best: dict[str, float] = {}  # chunk id -> its best sentence's score (violating ones far below)
     dropped = 0
     top = max((h.score for h in hits), default=1.0) or 1.0
-    # What the retrieved chunks of each article say: the article, not the chunk, is what a name
-    # the question gives must be in ("the two sides discussed…" of a report that names both).
-    article: dict[str, str] = {}
+    # The article, not the chunk, is what a name the question gives must be in ("the two sides
+    # discussed…" of a report that names both): its retrieved chunks and its title, looked at once.
+    article: dict[str, list[str]] = {}
     for h in hits:
-        article[h.chunk.doc_id] = f"{article.get(h.chunk.doc_id, '')} {h.chunk.text}"
+        article.setdefault(h.chunk.doc_id, [h.chunk.title]).append(h.chunk.text)
+    named = {doc_id: analysis.names_some(" ".join(texts)) for doc_id, texts in article.items()}
     for rank, hit in enumerate(hits):
         c = hit.chunk
         spans = list(c.sentences) or [(c.start, c.end)]
@@ -172,7 +173,7 @@ def select_evidence(
             words = set(tokenize(text)) | (set(tokenize(context.text)) if context else set())
             lexical = coverage(terms, words, idf)
             layers = [text, context.text if context else "", c.text, c.title]
-            verdict = analysis.verdict(layers, c.date, near=2, article=article.get(c.doc_id, ""))
+            verdict = analysis.verdict(layers, c.date, near=2, named=named[c.doc_id])
             offers = _offers(analysis, text)
             lift = MEETS_WEIGHT * (verdict == "meets") + OFFERS_WEIGHT * offers
             sent = Sentence(

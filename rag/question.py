@@ -231,6 +231,10 @@ class Analysis:
             (m.group(1), m.group(2)) for m in re.finditer(r"([A-Z][\w'’-]*):\s+([A-Z][\w'’-]*)", self.question)
         )
 
+    def names_some(self, text: str) -> bool:
+        """Whether a text holds a word of some name the question gives (or the question gives none)."""
+        return not self.names or len(self.names_missing(text)) < len(self.names)
+
     def names_missing(self, text: str) -> list[str]:
         """The question's names of which a text holds no word (a long word by its first five letters).
 
@@ -270,14 +274,17 @@ class Analysis:
     def two_events(self) -> bool:
         return bool(re.search(r"\bboth\b.+\band\b", self.question, re.IGNORECASE))
 
-    def verdict(self, layers: Sequence[str], date: int | None = None, near: int = 1, article: str = "") -> Verdict:
+    def verdict(
+        self, layers: Sequence[str], date: int | None = None, near: int = 1, named: bool | None = None
+    ) -> Verdict:
         """violates if any constraint is violated, the nearest text (`layers[0]`, the sentence)
-        is narrower than the question, or neither the texts nor the rest of their `article` hold a
-        word of any name the question gives; meets if some constraint is met; else silent."""
+        is narrower than the question, or the texts hold no word of any name the question gives
+        (`named`, when the caller has already looked for them in the texts' whole article, as
+        `names_some`); meets if some constraint is met; else silent."""
         verdicts = self.verdicts(layers, date, near)
         if "violates" in verdicts or (layers and self.narrower(layers[0])):
             return "violates"
-        if self.names and len(self.names_missing(" ".join([*layers, article]))) == len(self.names):
+        if not (self.names_some(" ".join(layers)) if named is None else named):
             return "violates"  # none of the names the question gives: it is about something else
         return "meets" if "meets" in verdicts else "silent"
 
