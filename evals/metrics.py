@@ -81,10 +81,12 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, Metric]:
         "sentence_citation_precision": ratio(sum(c[2] for c in long), sum(c[3] for c in long)),
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),
-        "first_token_p50_s": percentile(
-            [x for r in results if r.answer is not None and (x := r.answer.timings.first_token_s) is not None], 50
-        ),
+        "first_token_p50_s": percentile(_first_tokens(results), 50),
     }
+
+
+def _first_tokens(results: Sequence[QuestionResult]) -> list[float]:
+    return [x for r in results if r.answer is not None and (x := r.answer.timings.first_token_s) is not None]
 
 
 def per_type(results: Sequence[QuestionResult]) -> dict[str, dict[str, Metric]]:
@@ -98,9 +100,7 @@ def per_type(results: Sequence[QuestionResult]) -> dict[str, dict[str, Metric]]:
             "correct": sum(r.correct for r in rs),
             "accuracy": ratio(sum(r.correct for r in rs), len(rs)),
             "latency_p50_s": percentile([x for r in rs if (x := r.latency_s) is not None], 50),
-            "first_token_p50_s": percentile(
-                [x for r in rs if r.answer is not None and (x := r.answer.timings.first_token_s) is not None], 50
-            ),
+            "first_token_p50_s": percentile(_first_tokens(rs), 50),
         }
         for t, rs in groups.items()
     }

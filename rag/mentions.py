@@ -96,7 +96,6 @@ def person_names(text: str) -> list[str]:
 
 
 _RELATIVE_YEAR = re.compile(r"\b(?:(this|last|next) year|(a|one|two|three|four|five|\d) years? ago)\b", re.IGNORECASE)
-_YEARS_BACK = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
 
 def years_in(text: str, date: int | None = None) -> set[str]:
@@ -115,7 +114,7 @@ def years_in(text: str, date: int | None = None) -> set[str]:
                 back = {"this": 0, "last": 1, "next": -1}[m.group(1).lower()]
             else:
                 count = m.group(2).lower()
-                back = int(count) if count.isdigit() else _YEARS_BACK[count]
+                back = int(count) if count.isdigit() else 1 if count == "a" else NUMBER_WORDS.index(count)
             out.add(str(date // 10000 - back))
     for m in YEAR.finditer(text):
         out.add(m.group(1))
