@@ -180,7 +180,7 @@ class AnswerPipeline:
             analysis=analysis,
             max_sentences=form.max_sentences or self.settings.evidence_max_sentences,
             max_chars=form.max_chars or self.settings.evidence_max_chars,
-            max_hits=k,
+            max_hits=form.hits * k,
             per_document=form.per_document,
         )
         hits = list(evidence.ranked[:k])
@@ -293,7 +293,10 @@ class AnswerPipeline:
         """A list, an explanation, a timeline or a comparison: the best evidence passages of the
         relevant articles, quoted, each cited."""
         ranked = sorted(evidence.passages, key=lambda p: -p.score)
-        chosen = [p for p in ranked if p.score >= COMPOSED_FLOOR * ranked[0].score][: form.items]
+        chosen = [p for p in ranked if p.score >= COMPOSED_FLOOR * ranked[0].score]
+        if form.dated:  # a report is one event: its best passage is its line
+            chosen = list({p.doc_id: p for p in reversed(chosen)}.values())[::-1]
+        chosen = chosen[: form.items]
         analysis = evidence.analysis or analyze(standalone)
         said = [f"{p.title} {p.text}" for p in evidence.passages]
         missing = analysis.names_missing(" ".join(said)) + [

@@ -22,7 +22,7 @@ data and never reaches the model as an instruction.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -43,6 +43,8 @@ OFFERS_WEIGHT = 0.5
 # more than it lets new sentences in (all of it let in people named off the point, and the model
 # named them: 3 seed answers lost; none of it kept out 3 RGB answers).
 FLOOR_OFFER = 0.5
+SUBJECT_KINDS = frozenset({"explanation"})  # answers whose sentences take their subject from the article
+REPEAT_SHARE = 0.8  # a sentence with this share of its terms in a chosen one, and no new value, repeats it
 REJECTED_KEPT = 2  # violating passages kept to explain a refusal
 QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whom", "whose", "did", "does", "say", "said"}
 _ANAPHOR = re.compile(r"^(he|she|it|they|his|her|its|their|this|that|these|those|the two|both)\b", re.IGNORECASE)
@@ -153,6 +155,16 @@ def select_evidence(
     for h in hits:
         article.setdefault(h.chunk.doc_id, [h.chunk.title]).append(h.chunk.text)
     named = {doc_id: analysis.names_some(" ".join(texts)) for doc_id, texts in article.items()}
+    # An explanation tells what the named did: the article is the subject and a sentence the
+    # predicate ("What did X and Y discuss?" -> "the two ministers also discussed…"
+    # in a report that names X and Y in its lead), so the name terms its article holds count for
+    # each of its sentences.
+    name_terms = {t for name in analysis.names for t in tokenize(" ".join(name))}
+    subject = (
+        {doc_id: name_terms & set(tokenize(" ".join(texts))) for doc_id, texts in article.items()}
+        if analysis.kind in SUBJECT_KINDS
+        else {}
+    )
     for rank, hit in enumerate(hits):
         c = hit.chunk
         spans = list(c.sentences) or [(c.start, c.end)]
@@ -171,6 +183,7 @@ def select_evidence(
                 continue
             context = previous if previous is not None and _ANAPHOR.match(text) else None
             words = set(tokenize(text)) | (set(tokenize(context.text)) if context else set())
+            words |= subject.get(c.doc_id, set())
             lexical = coverage(terms, words, idf)
             layers = [text, context.text if context else "", c.text, c.title]
             verdict = analysis.verdict(layers, c.date, near=2, named=named[c.doc_id])
@@ -210,9 +223,13 @@ def select_evidence(
         firsts = list({p[0].doc_id: p for p in reversed(ranked)}.values())[::-1]  # each article's best
         firsts.sort(key=lambda p: -p[0].score)
         ranked = firsts + [p for p in ranked if p not in firsts]
+    repeats = 0
     for sent, context in ranked:
-        if len(chosen) >= max_sentences or sent.score - FLOOR_OFFER * sent.offer < floor:
+        if len(chosen) + repeats >= max_sentences or sent.score - FLOOR_OFFER * sent.offer < floor:
             break
+        if _repeats(sent, chosen.values(), analysis):
+            repeats += 1  # read, as it were, for its place in the budget: what follows it scores lower
+            continue
         group = [x for x in (context, sent) if x is not None and (x.doc_id, x.start) not in chosen]
         cost = sum(len(x.text) for x in group)
         if not group or (chosen and used + cost > max_chars):
@@ -234,6 +251,20 @@ def select_evidence(
         rejected_coverage=max((x.lexical for x in set_aside), default=0.0),
         ranked=tuple(hits[i] for i in order),
     )
+
+
+def _repeats(sent: Sentence, chosen: Iterable[Sentence], analysis: Analysis) -> bool:
+    """Whether a sentence says again what a chosen one says: nearly all its terms in it, and no
+    value of the answer's kind (a name, a figure, a date) that it lacks. Pooled news repeats a
+    wire report many times over, and each copy costs prompt time; a copy that differs in a value
+    stays, as a disagreement the answer must show."""
+    terms = set(tokenize(sent.text))
+    values = analysis.values(sent.text)
+    for other in chosen:
+        held = set(tokenize(other.text))
+        if terms and len(terms & held) >= REPEAT_SHARE * len(terms) and values <= analysis.values(other.text):
+            return True
+    return False
 
 
 _OFFICE_WORDS = frozenset({"minister", "secretary", "president", "chairman", "director", "governor", "chief", "head"})

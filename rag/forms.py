@@ -39,6 +39,7 @@ class Form:
     as_lines: bool = False  # one line per item, "- " first
     instruction: str = ""  # for the model; a form without one is composed by code
     max_tokens: int | None = None  # the model's answer; None = the settings'
+    hits: int = 1  # retrieved chunks whose sentences it reads, in multiples of the settings' top_k
 
     @property
     def composed(self) -> bool:
@@ -56,7 +57,7 @@ PARTS = Form(
 FORMS = {
     "list": Form("list", 8, 1100, items=6, per_document=True, as_lines=True),
     "explanation": Form("explanation", 6, 900, items=4, per_document=True),
-    "timeline": Form("timeline", 8, 1100, items=6, per_document=True, dated=True, as_lines=True),
+    "timeline": Form("timeline", 8, 1100, items=6, per_document=True, dated=True, as_lines=True, hits=2),
     "comparison": Form("comparison", 6, 900, items=4, per_document=True, as_lines=True),
 }
 

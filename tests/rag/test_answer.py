@@ -211,3 +211,34 @@ def test_a_year_the_model_fails_on_falls_back_and_marks_the_answer_as_not_the_mo
     assert "Bruno Keller" in a.answer.splitlines()[1]  # the 2019 line from the evidence instead
     assert a.model == "extractive"  # so the answer cache does not keep it
     assert any(n.startswith("2019: the language model failed") for n in a.notes), a.notes
+
+
+@pytest.fixture(scope="module")
+def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Components]:
+    """Two dated reports of one piece of roadwork; the first long enough to be several chunks."""
+    seeds = tmp_path_factory.mktemp("bridge")
+    detour = "Drivers were told to use route {} or the ferry, and buses moved for week {}."
+    detours = "\n\n".join(detour.format(i, i) for i in range(8))
+    (seeds / "bridge_march.txt").write_text(
+        "Harbour Bridge repairs begin\n\nMarch 3, 2021\n\n"
+        f"Repairs on the Harbour Bridge began on March 2, 2021, with one lane closed.\n\n{detours}\n\n"
+        "The Harbour Bridge repairs are expected to take a year, the city said.\n"
+    )
+    (seeds / "bridge_june.txt").write_text(
+        "Harbour Bridge reopens a lane\n\nJune 9, 2021\n\n"
+        "A second lane of the Harbour Bridge reopened on June 8, 2021.\n"
+    )
+    settings = Settings(home=tmp_path_factory.mktemp("bridge-home"), seeds_dir=seeds, llm_backend="extractive")
+    c = build_components(settings, embedder=WordHashEmbedder(dim=256))
+    ensure_seeded(c)
+    yield c
+
+
+def test_a_timeline_gives_each_report_one_dated_line_in_date_order(bridge: Components) -> None:
+    p, gen = pipeline(bridge)
+    a = p.answer("What happened to the Harbour Bridge repairs and lanes between March and June 2021?")
+    lines = a.answer.splitlines()
+    assert [line[:12] for line in lines] == ["- 2021-03-02", "- 2021-06-08"], a.answer
+    assert [c.doc_id for c in a.citations] == ["bridge_march", "bridge_june"]
+    assert "take a year" not in a.answer  # the same report's other passage is not another event
+    assert gen.prompts == []  # composed by code

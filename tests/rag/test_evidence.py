@@ -12,6 +12,15 @@ def hit(doc_id: str, text: str, date: int | None = None, similarity: float = 0.5
     return Hit(chunk=chunk, score=1.0, similarity=similarity)
 
 
+def report(doc_id: str, *sentences: str) -> Hit:
+    """A one-chunk article of these sentences, each its own span."""
+    text = " ".join(sentences)
+    starts = [sum(len(s) + 1 for s in sentences[:i]) for i in range(len(sentences))]
+    spans = tuple((b, b + len(s)) for b, s in zip(starts, sentences, strict=True))
+    chunk = Chunk(f"{doc_id}#0", doc_id, 0, text, 0, len(text), spans, title=doc_id)
+    return Hit(chunk=chunk, score=1.0, similarity=0.5)
+
+
 def flat(_: str) -> float:
     return 1.0
 
@@ -51,3 +60,24 @@ def test_a_sibling_title_of_a_series_is_set_aside() -> None:
     q = "When was The Legend of Zelda: Breath of the Wild released?"
     evidence = select_evidence(q, hits, flat, analysis=analyze(q))
     assert [p.doc_id for p in evidence.passages] == ["b"] and evidence.rejected[0].doc_id == "a"
+
+
+def test_a_copy_of_a_chosen_sentence_is_read_once_and_a_copy_with_another_answer_is_kept() -> None:
+    hits = [
+        hit("a", "Alice Moreau won the 2018 Harbour Cup in a sprint finish."),
+        hit("b", "Alice Moreau won the 2018 Harbour Cup in a sprint finish by the harbour."),
+        hit("c", "Bruno Keller won the 2018 Harbour Cup in a sprint finish."),
+    ]
+    q = "Who won the 2018 Harbour Cup?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert sorted(p.doc_id for p in evidence.passages) == ["a", "c"]
+
+
+def test_an_explanation_credits_a_sentence_with_the_names_its_article_gives() -> None:
+    hits = [
+        report("a", "Omar Farid met Lin Hao in Karachi on Monday.", "Border trade and water rights were discussed."),
+        report("b", "Omar Farid later flew to Lima.", "Omar Farid and Lin Hao are to meet again in May."),
+    ]
+    q = "What did Omar Farid and Lin Hao discuss?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q), per_document=True, max_sentences=3)
+    assert any("water rights" in p.text for p in evidence.passages), evidence.passages
