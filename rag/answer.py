@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from rag.dates import format_date
 from rag.errors import GeneratorError
-from rag.evidence import Evidence, Passage, select_evidence
+from rag.evidence import Evidence, Passage, first_per_document, select_evidence
 from rag.forms import FACT, FACT_INSTRUCTION, Form, date_label, form_of, in_date_order
 from rag.grounding import (
     Placed,
@@ -295,7 +295,7 @@ class AnswerPipeline:
         ranked = sorted(evidence.passages, key=lambda p: -p.score)
         chosen = [p for p in ranked if p.score >= COMPOSED_FLOOR * ranked[0].score]
         if form.dated:  # a report is one event: its best passage is its line
-            chosen = list({p.doc_id: p for p in reversed(chosen)}.values())[::-1]
+            chosen = first_per_document(chosen, lambda p: p.doc_id)
         chosen = chosen[: form.items]
         analysis = evidence.analysis or analyze(standalone)
         said = [f"{p.title} {p.text}" for p in evidence.passages]

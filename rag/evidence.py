@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import TypeVar
 
 from rag.kinds import wants_organisation
 from rag.mentions import proper_names
@@ -220,15 +221,14 @@ def select_evidence(
         (p.score - FLOOR_OFFER * p.offer for p, _ in ranked), default=0.0
     )
     if per_document:
-        firsts = list({p[0].doc_id: p for p in reversed(ranked)}.values())[::-1]  # each article's best
-        firsts.sort(key=lambda p: -p[0].score)
+        firsts = first_per_document(ranked, lambda p: p[0].doc_id)  # each article's best
         ranked = firsts + [p for p in ranked if p not in firsts]
     repeats = 0
     for sent, context in ranked:
         if len(chosen) + repeats >= max_sentences or sent.score - FLOOR_OFFER * sent.offer < floor:
             break
         if _repeats(sent, chosen.values(), analysis):
-            repeats += 1  # read, as it were, for its place in the budget: what follows it scores lower
+            repeats += 1  # a copy still takes its place in the budget: it is read, just not sent again
             continue
         group = [x for x in (context, sent) if x is not None and (x.doc_id, x.start) not in chosen]
         cost = sum(len(x.text) for x in group)
@@ -251,6 +251,22 @@ def select_evidence(
         rejected_coverage=max((x.lexical for x in set_aside), default=0.0),
         ranked=tuple(hits[i] for i in order),
     )
+
+
+T = TypeVar("T")
+
+
+def first_per_document(items: Iterable[T], doc_id: Callable[[T], str]) -> list[T]:
+    """The first of `items` of each document, in the order of `items` (for items ranked best
+    first, each document's best).
+
+    >>> first_per_document(["a1", "b1", "a2", "c1"], lambda s: s[0])
+    ['a1', 'b1', 'c1']
+    """
+    firsts: dict[str, T] = {}
+    for item in items:
+        firsts.setdefault(doc_id(item), item)
+    return list(firsts.values())
 
 
 def _repeats(sent: Sentence, chosen: Iterable[Sentence], analysis: Analysis) -> bool:
