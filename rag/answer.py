@@ -394,7 +394,7 @@ class AnswerPipeline:
         """The answer text from placed sentences: markers numbered in order of use, a model's
         sentences put in their sources' words (figures, dates, initials; `verbatim` ones are
         quotes already), a timeline in date order, conflicting sources called out."""
-        by_n = {p.n: p for p in evidence.passages}
+        by_n = {p.n: p for p in (*evidence.passages, *evidence.unread)}
         analysis = evidence.analysis or analyze(standalone)
         form = form_of(analysis)
         if form.dated:
@@ -415,7 +415,7 @@ class AnswerPipeline:
             sentences.append(label + with_marker(quoted, tail))
         notes: list[str] = []
         # Items of a list or a timeline differ by design; only one fact can be contradicted.
-        conflicts = find_conflicts(placed, evidence.passages, analysis) if form is FACT else []
+        conflicts = find_conflicts(placed, [*evidence.passages, *evidence.unread], analysis) if form is FACT else []
         for d in conflicts:
             numbering.setdefault(d.other.n, len(numbering) + 1)
             sentences.append(f'Sources differ: another article reports "{d.sentence}" [{numbering[d.other.n]}].')

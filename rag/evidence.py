@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import TypeVar
 
 from rag.kinds import wants_organisation
-from rag.mentions import proper_names
+from rag.mentions import MONTH_NAME, proper_names
 from rag.question import Analysis, analyze
 from rag.sparse import tokenize
 from rag.types import Hit
@@ -47,6 +47,7 @@ FLOOR_OFFER = 0.5
 SUBJECT_KINDS = frozenset({"explanation"})  # answers whose sentences take their subject from the article
 REPEAT_SHARE = 0.8  # a sentence with this share of its terms in a chosen one, and no new value, repeats it
 REJECTED_KEPT = 2  # violating passages kept to explain a refusal
+UNREAD_KEPT = 8  # sentences past the budget kept to look for a disagreeing source
 QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whom", "whose", "did", "does", "say", "said"}
 _ANAPHOR = re.compile(r"^(he|she|it|they|his|her|its|their|this|that|these|those|the two|both)\b", re.IGNORECASE)
 _INJECTION = re.compile(
@@ -100,6 +101,9 @@ class Evidence:
     rejected: tuple[Passage, ...] = ()  # on-topic passages that violate or leave unmet the question's constraints
     rejected_coverage: float = 0.0  # the best term coverage among them
     ranked: tuple[Hit, ...] = ()  # the hits, best sentence first; those that only violate last
+    # Sentences of the pool that meet the question but did not fit the prompt's budget, numbered
+    # after `passages`: not read by the model, only checked for a source that disagrees.
+    unread: tuple[Passage, ...] = ()
 
 
 def question_terms(question: str) -> list[str]:
@@ -171,6 +175,7 @@ def select_evidence(
         spans = list(c.sentences) or [(c.start, c.end)]
         prior = 0.25 * hit.score / top + SIMILARITY_WEIGHT * (hit.similarity or 0.0)
         previous: Sentence | None = None
+        previous_words: set[str] = set()  # its terms, with those it leans on
         tainted = False  # after a sentence that addresses an AI, the rest of its paragraph is its payload
         last_end = c.start
         for s, e in spans:
@@ -180,10 +185,14 @@ def select_evidence(
             if tainted or looks_like_instruction(text):
                 dropped += 1
                 previous = None
+                previous_words = set()
                 tainted = True
                 continue
-            context = previous if previous is not None and _ANAPHOR.match(text) else None
-            words = set(tokenize(text)) | (set(tokenize(context.text)) if context else set())
+            # A bare value leans on what came before only where it is the kind of answer asked
+            # for ("Release date. December 1, 2017" for "when"); "In 2021 ..." names no winner.
+            leans = _ANAPHOR.match(text) or (_fragment(text) and (_offers(analysis, text) or not _DIGIT.search(text)))
+            context = previous if previous is not None and leans else None
+            words = set(tokenize(text)) | (previous_words if context else set())
             words |= subject.get(c.doc_id, set())
             lexical = coverage(terms, words, idf)
             layers = [text, context.text if context else "", c.text, c.title]
@@ -204,7 +213,7 @@ def select_evidence(
                 if key not in candidates or candidates[key][0].score < sent.score:
                     candidates[key] = (sent, context)
                 best[c.chunk_id] = max(best.get(c.chunk_id, -10.0), sent.score)
-            previous = sent
+            previous, previous_words = sent, words
 
     order = sorted(range(len(hits)), key=lambda i: -best.get(hits[i].chunk.chunk_id, -20.0))
     kept = {hits[i].chunk.doc_id + "#" + str(hits[i].chunk.start) for i in order[:max_hits]}
@@ -239,6 +248,13 @@ def select_evidence(
         used += cost
 
     passages = _group(list(chosen.values()), hits, analysis)
+    # A planted or mistaken copy of a report can rank just past the budget: the disagreement
+    # check reads further than the prompt does, in the whole pool.
+    rest = sorted((p for key, (p, _) in candidates.items() if key not in chosen), key=lambda p: -p.score)
+    unread = [
+        replace(p, n=len(passages) + i)
+        for i, p in enumerate(_group(rest[:UNREAD_KEPT], hits, analysis, merge=False), 1)
+    ]
     found = {t for p in passages for t in tokenize(p.text)}
     set_aside = sorted(rejected.values(), key=lambda x: -x.score)[:REJECTED_KEPT]
     return Evidence(
@@ -250,6 +266,7 @@ def select_evidence(
         rejected=tuple(_group(set_aside, hits, analysis)),
         rejected_coverage=max((x.lexical for x in set_aside), default=0.0),
         ranked=tuple(hits[i] for i in order),
+        unread=tuple(unread),
     )
 
 
@@ -267,6 +284,28 @@ def first_per_document(items: Iterable[T], doc_id: Callable[[T], str]) -> list[T
     for item in items:
         firsts.setdefault(doc_id(item), item)
     return list(firsts.values())
+
+
+def _fragment(text: str) -> bool:
+    """Whether a sentence is a bare value or label, with hardly a word of its own: the rest of
+    what the sentences before it began ("… Xenoblade Chronicles 2 … Release date. December 1,
+    2017 ...", a product page's fields split at their full stops).
+
+    >>> _fragment("December 1, 2017 ..."), _fragment("$6.04 billion."), _fragment("Release date.")
+    (True, True, True)
+    >>> _fragment("It sold 2 million copies."), _fragment("Digital."), _fragment("Associated Press.")
+    (False, False, False)
+    """
+    words = [w for w in re.findall(r"[A-Za-z]{2,}", text) if not MONTH_NAME.fullmatch(w.title())]
+    words = [w for w in words if w.lower() not in _SCALE_WORDS]
+    if _DIGIT.search(text):
+        return len(words) <= 1
+    # a field's label, not a name ("Associated Press.")
+    return len(words) == 2 and text.rstrip().endswith((".", ":")) and not all(w[0].isupper() for w in words)
+
+
+_DIGIT = re.compile(r"\d")
+_SCALE_WORDS = frozenset("million billion trillion thousand hundred percent per cent st nd rd th".split())
 
 
 def _repeats(sent: Sentence, chosen: Iterable[Sentence], analysis: Analysis) -> bool:
@@ -300,8 +339,8 @@ def _offers(analysis: Analysis, text: str) -> float:
     return 0.5 if (proper_names(text) - analysis.words) & _OFFICE_WORDS else 0.0
 
 
-def _group(sentences: list[Sentence], hits: Sequence[Hit], analysis: Analysis) -> list[Passage]:
-    """Merge sentences adjacent in one retrieved chunk; number passages best first."""
+def _group(sentences: list[Sentence], hits: Sequence[Hit], analysis: Analysis, merge: bool = True) -> list[Passage]:
+    """Merge sentences adjacent in one retrieved chunk (with `merge`); number passages best first."""
     chunk_texts = {(h.chunk.doc_id, h.chunk.start, h.chunk.end): h.chunk.text for h in hits}
     context = {(h.chunk.doc_id, s): h.chunk for h in hits for s, _ in h.chunk.sentences or [(h.chunk.start, 0)]}
     by_doc: dict[str, list[Sentence]] = {}
@@ -311,7 +350,8 @@ def _group(sentences: list[Sentence], hits: Sequence[Hit], analysis: Analysis) -
     for doc_sentences in by_doc.values():
         for s in doc_sentences:
             if (
-                groups
+                merge
+                and groups
                 and groups[-1][0].doc_id == s.doc_id
                 and _text_between(groups[-1][-1], s, chunk_texts) is not None
             ):

@@ -61,7 +61,7 @@ Verdict = Literal["meets", "silent", "violates"]
 _NAME_RUN = re.compile(r"[A-Z][\w.'’-]*(?::?\s+(?:(?:de|of|the|del|la|von|van)\s+){0,2}[A-Z][\w.'’-]*)+")
 _ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b(?:\s+([A-Za-z][\w'’-]*))?", re.IGNORECASE)
 _HEADED_NUMBER = re.compile(
-    r"\b([A-Za-z][\w'’]*)(?:\s+|-)(?:no\.?\s*|#)?(\d{1,3}|[IVX]{2,5}|(?<=[a-z]\s)[XV](?=\W|$))(?![\d,.]\d|\w)"
+    r"\b([A-Za-z][\w'’]*)(?:(?<=\b[Nn]o)\.\s*|[™®]?(?:\s+|-))(?:no\.?\s*|#)?(\d{1,3}|[IVX]{2,5}|(?<=[a-z]\s)[XV](?=\W|$))(?![\d,.]\d|\w)"
 )
 _ROMAN = {"I": 1, "V": 5, "X": 10}
 _ORDINAL_WORDS = (
@@ -543,11 +543,14 @@ def _numbers_after(head: str, text: str) -> list[str]:
 
 def _number_verdict(c: Constraint, text: str) -> Verdict:
     """A number tied to a name ("Season 17", "Chronicles X") must follow that name; another
-    number there violates it. Otherwise the number anywhere meets it.
+    number there violates it, and the name with no number after it ("Xenoblade Chronicles:
+    Definitive Edition … on 2 August") says nothing of it. Otherwise the number anywhere meets it.
 
     >>> c = Constraint("number", "Chronicles X", "10", head="chronicle")
     >>> _number_verdict(c, "Xenoblade Chronicles X was released"), _number_verdict(c, "Xenoblade Chronicles 2 sold")
     ('meets', 'violates')
+    >>> _number_verdict(Constraint("number", "Chronicles 2", "2", head="chronicle"), "Chronicles: out on 2 May 2020")
+    'silent'
     """
     if c.head:
         after = _numbers_after(c.head, text)
@@ -555,6 +558,14 @@ def _number_verdict(c: Constraint, text: str) -> Verdict:
             return "meets"
         if after:
             return "violates"
+        words = re.findall(r"[A-Za-z][\w'’]*", text)
+        heads = [i for i, w in enumerate(words) if _stem(w) == c.head]
+        if heads:
+            # The name is there without the number after it: only the number in words, just
+            # before it, can still be its ("the eleventh and final season"); a digit elsewhere
+            # is a day or a count.
+            near = " ".join(" ".join(words[max(0, i - 4) : i]) for i in heads)
+            return "meets" if any(form.search(near) for form in _number_forms(c.value)[1:]) else "silent"
     return "meets" if any(form.search(text) for form in _number_forms(c.value)) else "silent"
 
 

@@ -242,3 +242,23 @@ def test_a_timeline_gives_each_report_one_dated_line_in_date_order(bridge: Compo
     assert [c.doc_id for c in a.citations] == ["bridge_march", "bridge_june"]
     assert "take a year" not in a.answer  # the same report's other passage is not another event
     assert gen.prompts == []  # composed by code
+
+
+def test_a_disagreeing_copy_past_the_prompts_budget_is_still_shown(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, who in (("report", "Alice Moreau"), ("copy", "Bruno Keller")):
+        (seeds / f"{name}.txt").write_text(f"Harbour Cup\n\n{who} won the 2018 Harbour Cup in a sprint finish.\n")
+    settings = Settings(home=tmp_path / "home", seeds_dir=seeds, llm_backend="extractive", evidence_max_sentences=1)
+    c = build_components(settings, embedder=WordHashEmbedder(dim=256))
+    ensure_seeded(c)
+    q = "Who won the 2018 Harbour Cup?"
+    p, gen = pipeline(c, "I don't know.")
+    p.answer(q)
+    read = [w for w in ("Alice Moreau", "Bruno Keller") if w in gen.prompts[0][1].content]
+    assert len(read) == 1  # one sentence fits the prompt
+    other = "Bruno Keller" if read == ["Alice Moreau"] else "Alice Moreau"
+    p, gen = pipeline(c, f"{read[0]} won the 2018 Harbour Cup.")
+    a = p.answer(q)
+    assert f'Sources differ: another article reports "{other} won the 2018 Harbour Cup' in a.answer, a.answer
+    assert {c.doc_id for c in a.citations} == {"report", "copy"}

@@ -81,3 +81,32 @@ def test_an_explanation_credits_a_sentence_with_the_names_its_article_gives() ->
     q = "What did Omar Farid and Lin Hao discuss?"
     evidence = select_evidence(q, hits, flat, analysis=analyze(q), per_document=True, max_sentences=3)
     assert any("water rights" in p.text for p in evidence.passages), evidence.passages
+
+
+def test_a_bare_date_after_a_field_label_takes_its_name_from_the_lines_before() -> None:
+    hits = [
+        report("a", "Skyfarer 2 and Skyfarer 2 Deluxe Bundle ...", "Release date.", "December 1, 2017 ..."),
+        report("b", "Skyfarer: Remastered was released on 2 August 2023."),
+        report("c", "Fans of Skyfarer 2 say its release was a triumph."),
+    ]
+    q = "When was Skyfarer 2 released?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert evidence.passages[0].doc_id == "a" and "December 1, 2017" in evidence.passages[0].text
+    # The series' name with no number after it says nothing of "Skyfarer 2": a day of the month is no sequel number.
+    assert [p.doc_id for p in evidence.rejected] == ["b"]
+
+
+def test_a_bare_value_that_is_not_the_answer_asked_for_brings_nothing_along() -> None:
+    hits = [report("a", "Ana Ruiz became the youngest winner of the Harbour Cup in 2020.", "In 2021 ...")]
+    q = "Who won the 2021 Harbour Cup?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert all("Ana Ruiz" not in p.text for p in evidence.passages), evidence.passages
+
+
+def test_sentences_past_the_budget_are_kept_unread_for_the_disagreement_check() -> None:
+    hits = [hit(d, f"{name} won the 2018 Harbour Cup in a sprint finish.") for d, name in
+            (("a", "Alice Moreau"), ("b", "Clara Dias"), ("c", "Bruno Keller"))]  # fmt: skip
+    q = "Who won the 2018 Harbour Cup?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q), max_sentences=1)
+    assert len(evidence.passages) == 1
+    assert len(evidence.unread) == 2 and {p.n for p in evidence.unread} == {2, 3}
