@@ -24,7 +24,7 @@ from dataclasses import replace
 from rag.dates import format_date
 from rag.errors import GeneratorError
 from rag.evidence import Evidence, Passage, first_per_document, select_evidence
-from rag.forms import FACT, FACT_INSTRUCTION, Form, date_label, form_of, in_date_order
+from rag.forms import FACT, FACT_INSTRUCTION, FORMS, PARTS, Form, date_label, form_of, in_date_order
 from rag.grounding import (
     Placed,
     find_conflicts,
@@ -204,9 +204,11 @@ class AnswerPipeline:
             yield finish(self._refusal(question, standalone, evidence, timings))
             return
 
-        years = analysis.per_year() if form.name == "list" else []
-        if years:  # "Who won … in 2018, 2019 and 2021?": each year a fact of its own, held to its year
-            lines = self._per_year(question, standalone, years, k, filters, evidence, timings)
+        # "Who won … in 2018, 2019 and 2021?", "When were A and B released?": each a fact of its
+        # own, held to its year or its name.
+        each = analysis.parts() if form is not PARTS else []
+        if each:
+            lines = self._per_part(question, standalone, each, form, k, filters, evidence, timings)
             while True:
                 try:
                     line = next(lines)
@@ -311,20 +313,22 @@ class AnswerPipeline:
         answer.notes.append(f"{form.name}: composed from {len(chosen)} passage(s) of the articles, each quoted")
         return answer
 
-    def _per_year(
+    def _per_part(
         self,
         question: str,
         standalone: str,
         parts: list[tuple[str, str]],
+        form: Form,
         k: int,
         filters: SearchFilters | None,
         evidence: Evidence,
         timings: Timings,
     ) -> collections.abc.Generator[str, None, Answer]:
-        """A line a year: the question asked of that year alone, answered as a single fact (held
-        to its year and checked like any fact) with its markers renumbered, or that the articles
-        don't say it for that year. Yields each year's words as the model writes them (as a fact's
-        are, the answer returned at the end is authoritative) and returns the whole answer."""
+        """A line a part (a year, a period, a name): the question asked of that part alone,
+        answered as a single fact (held to its year or name and checked like any fact) with its
+        markers renumbered, or that the articles don't say it for that part; a timeline's lines
+        in the order of the dates they give. Yields each part's words as the model writes them (as
+        a fact's are, the answer returned at the end is authoritative) and returns the whole answer."""
         lines: list[str] = []
         cited: list[Citation] = []
         missing: list[str] = []
@@ -334,8 +338,8 @@ class AnswerPipeline:
         for year, sub in parts:
             part: Answer | None = None
             asked = analyze(sub)  # "Which countries won … in 2010?" wants one
-            asked = replace(asked, kind="thing") if asked.kind == "list" else asked
-            label = f"- {year}: "  # sent with the year's first words, so the first token is the model's
+            asked = replace(asked, kind="thing") if asked.kind in FORMS else asked
+            label = f"- {year}: "  # sent with the part's first words, so the first token is the model's
             for item in self._stream(sub, sub, asked, FACT, k, filters):
                 if isinstance(item, Answer):
                     part = item
@@ -366,7 +370,10 @@ class AnswerPipeline:
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.append(f"no passage gives this for any of {', '.join(y for y, _ in parts)}")
             return refusal
-        notes.insert(0, f"list: a fact a year, each from a passage that states its year ({len(parts)} years)")
+        if form.dated:
+            lines = [lines[i] for i in in_date_order([(line, None) for line in lines])]
+        each = ", ".join(y for y, _ in parts)
+        notes.insert(0, f"{form.name}: a fact for each of {each}, each from a passage that states it")
         if missing:
             notes.append(f"the articles don't give it for {', '.join(missing)}")
         return Answer(
@@ -415,7 +422,14 @@ class AnswerPipeline:
             sentences.append(label + with_marker(quoted, tail))
         notes: list[str] = []
         # Items of a list or a timeline differ by design; only one fact can be contradicted.
-        conflicts = find_conflicts(placed, [*evidence.passages, *evidence.unread], analysis) if form is FACT else []
+        articles: dict[str, str] = {}
+        for h in evidence.ranked:  # what each article says around its passages: its title and retrieved chunks
+            articles[h.chunk.doc_id] = f"{articles.get(h.chunk.doc_id, h.chunk.title)} {h.chunk.text}"
+        conflicts = (
+            find_conflicts(placed, [*evidence.passages, *evidence.unread], analysis, articles=articles)
+            if form is FACT
+            else []
+        )
         for d in conflicts:
             numbering.setdefault(d.other.n, len(numbering) + 1)
             sentences.append(f'Sources differ: another article reports "{d.sentence}" [{numbering[d.other.n]}].')

@@ -53,7 +53,7 @@ _PLACE_NOUNS = {
     "city", "country", "town", "province", "region", "place", "venue", "stadium", "state", "seaport", "port",
     "district", "village", "capital", "airport", "location", "site", "area",
 }  # fmt: skip
-_NUMBER_NOUNS = {"number", "amount", "total", "value", "cost", "price", "size", "length", "population", "toll",
+NUMBER_NOUNS = {"number", "amount", "total", "value", "cost", "price", "size", "length", "population", "toll",
                  "revenue", "figure", "percentage", "share", "budget", "worth", "distance", "duration"}  # fmt: skip
 _AUXILIARIES = frozenset("do does did is are was were has have had will would can could should may might must".split())
 _NOT_PLURAL = re.compile(r"(?:ss|us|is|ics|news|['’]s)$", re.I)
@@ -102,7 +102,7 @@ def answer_kind(question: str) -> AnswerKind:
                     break  # the noun phrase ended: "What position does …" asks for one thing
                 continue  # "What was the death toll …": the phrase has not begun
             started = True
-            for kind, nouns in (("number", _NUMBER_NOUNS), ("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS)):
+            for kind, nouns in (("number", NUMBER_NOUNS), ("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS)):
                 if word in nouns:
                     return kind  # type: ignore[return-value]
             if word.endswith("s") and len(word) > 3 and not _NOT_PLURAL.search(word):

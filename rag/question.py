@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from rag.kinds import AnswerKind, answer_kind
+from rag.kinds import NUMBER_NOUNS, AnswerKind, answer_kind
 from rag.mentions import (
     FIGURE,
     FULL_DATE,
@@ -411,23 +411,72 @@ class Analysis:
             return []
         return [c.text for c in self.constraints if c.required and c.in_context(layers, date, near) != "meets"]
 
-    def per_year(self) -> list[tuple[str, str]]:
-        """For a question that asks the same thing of several years, (year, the question asked of
-        that year alone); else [].
+    def parts(self) -> list[tuple[str, str]]:
+        """For a question that asks the same thing of several years, periods or named things,
+        (each one, the question asked of it alone); else []. Each part is then a single fact,
+        answered from passages that state it.
 
-        >>> analyze("Who won Wimbledon in 2018, 2019 and 2021?").per_year()[2]
+        A list over several years asks its question of each year; a quantity's development
+        between periods asks its value in each period the question names; "When were A and B
+        released?" asks it of A, then of B.
+
+        >>> analyze("Who won Wimbledon in 2018, 2019 and 2021?").parts()[2]
         ('2021', 'Who won Wimbledon in 2021?')
+        >>> analyze("How did the firm's revenue develop from Q2 2020 to Q1 2021?").parts()[1]
+        ('Q1 2021', "What was the firm's revenue in Q1 2021?")
+        >>> analyze("When were Skyfarer 2 and Skyfarer: Remastered released, in date order?").parts()[1]
+        ('Skyfarer: Remastered', 'When was Skyfarer: Remastered released?')
+        >>> analyze("When did Omar Farid and Lin Hao meet?").parts()  # one event of two people
+        []
         """
-        years = [m for m in YEAR.finditer(self.question) if m.group(2) is None]
-        if len(years) < 2 or self.two_events:
+        if self.two_events:
             return []
-        head, tail = self.question[: years[0].start()], self.question[years[-1].end() :]
-        return [(y, f"{head}{y}{tail}") for y in dict.fromkeys(m.group(1) for m in years)]
+        if self.kind == "list":
+            years = [m for m in YEAR.finditer(self.question) if m.group(2) is None]
+            if len(years) >= 2:
+                head, tail = self.question[: years[0].start()], self.question[years[-1].end() :]
+                return [(y, f"{head}{y}{tail}") for y in dict.fromkeys(m.group(1) for m in years)]
+        if self.kind == "timeline" and (m := _DEVELOPS.match(self.question)) and quantity(m["subject"]):
+            periods = list(dict.fromkeys(p.group(0) for p in _PERIOD.finditer(self.question)))
+            if len(periods) >= 2:
+                return [(p, f"What was {m['subject']} in {p}?") for p in periods]
+        if self.kind in ("list", "timeline", "date", "place", "number") and (m := _TWO_NAMES.match(self.question)):
+            rest = _ORDER_WORDS.sub("", m["rest"]).strip()
+            aux = _SINGULAR.get(m["aux"].lower(), m["aux"])
+            return [(name, f"{m['wh']} {aux} {name} {rest}") for name in (m["a"], m["b"])]
+        return []
 
     @property
     def asked(self) -> str:
         """The constraints as the question words them, for messages: "2021", "women's, 2019"."""
         return ", ".join(c.text for c in self.constraints)
+
+
+_PERIOD = re.compile(
+    rf"(?:{QUARTER.pattern}|\b(?:{'|'.join(m.title() for m in MONTHS)}))(?:\s+|\s+of\s+)(?:19|20)\d\d\b"
+    r"|(?<![\w-])(?:19|20)\d\d(?![\w-])",
+    re.IGNORECASE,
+)
+_DEVELOPS = re.compile(
+    r"^\W*how (?:has|have|did|does|do) (?P<subject>.+?) (?:develop|evolve|change|progress|grow|move)(?:e?d)?\b", re.I
+)
+# Two names joined by "and" as the subject of a plural verb: "When were A and B released?"
+_NAME = r"[A-Z][\w'’.-]*(?::?\s+(?:(?:of|the|de)\s+)*(?:[A-Z][\w'’.-]*|\d{1,3}\b|[IVX]{1,4}\b))*"
+_TWO_NAMES = re.compile(
+    rf"^(?P<wh>\W*(?i:when|where|how (?:much|many)(?: \w+)?|(?:what|which) \w+))\s+(?P<aux>(?i:were|are))\s+"
+    rf"(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})\s+(?P<rest>[a-z].*)$"
+)
+_ORDER_WORDS = re.compile(r",?\s*(?:in (?:date|chronological) order|respectively|in order)\b", re.I)
+_SINGULAR = {"were": "was", "are": "is"}
+
+
+def quantity(phrase: str) -> bool:
+    """Whether a noun phrase names a quantity ("Tesla's quarterly revenue", "the death toll").
+
+    >>> quantity("Tesla's quarterly revenue"), quantity("Naqvi's talks with Chinese officials")
+    (True, False)
+    """
+    return bool(set(re.findall(r"[a-z]+", phrase.lower())) & NUMBER_NOUNS)
 
 
 def analyze(question: str) -> Analysis:

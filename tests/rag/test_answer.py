@@ -262,3 +262,23 @@ def test_a_disagreeing_copy_past_the_prompts_budget_is_still_shown(tmp_path: Pat
     a = p.answer(q)
     assert f'Sources differ: another article reports "{other} won the 2018 Harbour Cup' in a.answer, a.answer
     assert {c.doc_id for c in a.citations} == {"report", "copy"}
+
+
+def test_two_things_in_date_order_are_a_fact_each_held_to_its_name(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "sequel.txt").write_text("Skyfarer 2\n\nSkyfarer 2 was released on December 1, 2017, for the Switch.\n")
+    (seeds / "remaster.txt").write_text("Skyfarer: Remastered\n\nSkyfarer: Remastered was released on May 29, 2020.\n")
+    settings = Settings(home=tmp_path / "home", seeds_dir=seeds, llm_backend="extractive")
+    c = build_components(settings, embedder=WordHashEmbedder(dim=256))
+    ensure_seeded(c)
+    p, gen = pipeline(c, "It was released on May 29, 2020.", "It was released on December 1, 2017.")
+    a = p.answer("When were Skyfarer: Remastered and Skyfarer 2 released, in date order?")
+    assert a.answer.splitlines() == [
+        "- Skyfarer 2: It was released on December 1, 2017 [2].",
+        "- Skyfarer: Remastered: It was released on May 29, 2020 [1].",
+    ], a.answer
+    assert [c.doc_id for c in a.citations] == ["remaster", "sequel"]
+    # Each name was asked alone, and each prompt held only its own passage.
+    assert "Question: When was Skyfarer: Remastered released?" in gen.prompts[0][1].content
+    assert "December" not in gen.prompts[0][1].content and "May 29" not in gen.prompts[1][1].content

@@ -61,6 +61,17 @@ def test_different_figures_for_one_event_are_a_conflict() -> None:
     assert (d.cited, d.other) == (TOLL_A, TOLL_B) and "12" in d.sentence
 
 
+def test_a_report_of_another_event_does_not_disagree() -> None:
+    mine = Passage(1, "a", "A", None, 0, 70, "The singles title was won by Ana Ruiz in the final.", 1.0)
+    other = Passage(2, "b", "B", None, 0, 70, "Eva Lind won the singles title in the final of 2021.", 0.9)
+    question = "Who won the singles title at the Harbour Open in 2021?"
+    kept, _ = place_citations("Ana Ruiz won the singles title.", [mine, other], question)
+    assert find_conflicts(kept, [mine, other], analyze(question))  # the passages alone tell the same
+    # Their articles do not: one reports the Harbour Open, the other the Lakeside Open.
+    articles = {"a": "Harbour Open 2021. " + mine.text, "b": "Lakeside Open 2021. " + other.text}
+    assert not find_conflicts(kept, [mine, other], analyze(question), articles=articles)
+
+
 def test_refusal_phrasings() -> None:
     assert says_dont_know("I don't know.")
     assert says_dont_know("The articles do not mention the population.")
