@@ -279,16 +279,32 @@ class AnswerPipeline:
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.extend([*notes, f"the model's answer names no {analysis.kind}, which the question asks for"])
             return refusal
+        dated_else = [word for s, _, _ in placed if (word := analysis.other_event(s))]
+        if len(dated_else) == len(placed):  # "announced on …" for "when was it released?"
+            asked = " or ".join(analysis.events)
+            notes.append(f"the model's answer dates another event ({dated_else[0]}), not the one asked about ({asked})")
+            if not any(analysis.offers(p.text) and not analysis.other_event(p.text) for p in evidence.passages):
+                refusal = self._refusal(question, standalone, evidence, timings)
+                refusal.notes.extend(notes)
+                return refusal
+            answer = self._extractive(question, standalone, evidence, timings)
+            answer.model = self.model_name
+            answer.notes.extend([*notes, "the passage that dates it answers instead"])
+            return answer
         answer = self._compose(question, standalone, placed, evidence, timings)
         answer.notes.extend(notes)
         return answer
 
     def _extractive(self, question: str, standalone: str, evidence: Evidence, timings: Timings) -> Answer:
         """The best passage's first sentences; for a question that wants a date, a figure or a
-        name, the first passage that holds one."""
+        name, the first passage that holds one (a date of the event asked about)."""
         analysis = evidence.analysis or analyze(standalone)
-        best = next((p for p in evidence.passages if analysis.offers(p.text)), evidence.passages[0])
-        placed: list[Placed] = [(s, [best.n], 1.0) for s in split_answer(best.text)[:2]]
+        offering = [p for p in evidence.passages if analysis.offers(p.text)]
+        best = next((p for p in offering if not analysis.other_event(p.text)), (offering or evidence.passages)[0])
+        sentences = split_answer(best.text)
+        if analysis.events:  # the sentences that date the event asked about, not the others beside them
+            sentences = [s for s in sentences if analysis.offers(s) and not analysis.other_event(s)] or sentences
+        placed: list[Placed] = [(s, [best.n], 1.0) for s in sentences[:2]]
         return self._compose(question, standalone, placed, evidence, timings, model="extractive", verbatim=True)
 
     def _composed(self, question: str, standalone: str, evidence: Evidence, timings: Timings, form: Form) -> Answer:

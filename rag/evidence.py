@@ -326,10 +326,13 @@ _OFFICE_WORDS = frozenset({"minister", "secretary", "president", "chairman", "di
 
 
 def _offers(analysis: Analysis, text: str) -> float:
-    """How plainly a sentence holds the kind of answer asked for (see `Analysis.offers`). For
+    """How plainly a sentence holds the kind of answer asked for (see `Analysis.offers`); a date
+    of another kind of event than the one asked about ("announced" for "released") half. For
     "who", places and other capitalised words are in most news sentences: a person the question
     does not name marks an answer, an office it does not name ("the Federal Secretary") half of one;
     for "which group", nothing that code can tell from a person's name."""
+    if analysis.kind == "date" and analysis.other_event(text):
+        return analysis.offers(text) / 2  # a date, of another event than the one asked about
     if analysis.kind in ("date", "number"):
         return analysis.offers(text)
     if analysis.kind != "person" or wants_organisation(analysis.question):

@@ -352,6 +352,30 @@ class Analysis:
                 found.append(m.group(0))
         return list(dict.fromkeys(found))
 
+    @cached_property
+    def events(self) -> tuple[str, ...]:
+        """The kinds of event a "when" question asks the date of ("released", "founded", "held").
+
+        >>> analyze("When was Breath of the Wild released?").events, analyze("When did the awards take place?").events
+        (('release',), ('hold',))
+        """
+        if self.kind != "date":
+            return ()
+        return tuple(name for name, rx in _EVENTS.items() if rx.search(self.question))
+
+    def other_event(self, text: str) -> str:
+        """The word by which `text` dates another kind of event than the question asks about, when
+        it does not name the one asked about: "announced" for a question about a release; else "".
+
+        >>> a = analyze("When was Breath of the Wild released?")
+        >>> a.other_event("It was announced on May 2, 2013."), a.other_event("They revealed it will release in May.")
+        ('announced', '')
+        """
+        if not self.events or any(_EVENTS[e].search(text) for e in self.events):
+            return ""
+        found = (rx.search(text) for name, rx in _EVENTS.items() if name not in self.events)
+        return next((m.group(0) for m in found if m), "")
+
     def offers(self, text: str) -> float:
         """How plainly `text` holds the kind of answer asked for, from 0 to 1: a dated day for
         "when", a figure for "how many", a name the question does not already hold for "who"
@@ -452,6 +476,22 @@ class Analysis:
         return ", ".join(c.text for c in self.constraints)
 
 
+# Kinds of event a date is given for; a question's kind, and a sentence that dates another
+# ("announced" for "released"), tell whether the sentence's date answers it.
+_EVENTS = {
+    name: re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
+    for name, words in {
+        "release": r"releas\w*|launch\w*|debut\w*|(?:came|come|comes|coming) out|premier\w*|publish\w*|on sale"
+        r"|hits? (?:shelves|stores|theaters|theatres)|aired",
+        "announce": r"announc\w*|reveal\w*|unveil\w*|teas(?:ed|er)",
+        "found": r"founded|founding|establish\w*|incorporat\w*|set up|formed",
+        "hold": r"held|take place|took place|takes place|taking place|staged",
+        "die": r"died|dies|death|killed|passed away",
+        "born": r"born|birth",
+        "sign": r"signed|signing",
+        "acquire": r"acquir\w*|bought|buys?|purchas\w*|took over|takeover",
+    }.items()
+}
 _PERIOD = re.compile(
     rf"(?:{QUARTER.pattern}|\b(?:{'|'.join(m.title() for m in MONTHS)}))(?:\s+|\s+of\s+)(?:19|20)\d\d\b"
     r"|(?<![\w-])(?:19|20)\d\d(?![\w-])",
