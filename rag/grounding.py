@@ -301,6 +301,8 @@ def find_conflicts(
                     share = len(asked & set(tokenize(theirs))) / mine_share
                     if not differing or share < min_share:
                         continue
+                    if analysis.kind == "person" and not analysis.names_someone(theirs):
+                        continue  # "the Austrian author …" names no one else than the answer may be
                     overlap = _overlap(mine.text, mine_values, theirs, differing)
                     if overlap >= min_overlap:
                         found.append(Disagreement(mine, other, theirs, overlap, share))

@@ -42,6 +42,11 @@ _EXPLAIN_Q = re.compile(
     r"goal|significance|outcome|result|impact)s?\b",
     re.I,
 )
+# Who took part in something with others: a delegation, a meeting, a trip. The answer is every
+# one of them, so a list; "Who is the minister who accompanied him?" asks for one.
+_PARTICIPANTS = re.compile(
+    r"^\W*who (?:else )?(?:travell?ed|accompanied|attended|joined|took part|were (?:in|part of|among|on))\b", re.I
+)
 _YES_NO = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b", re.I)
 _WH_WORDS = re.compile(r"^\W*(?:(?:in|on|at|from|for|to|with|by) )?(?:which|what)\s+((?:[\w'’-]+\s*){1,6})", re.I)
 _PERSON_NOUNS = {
@@ -70,6 +75,8 @@ def answer_kind(question: str) -> AnswerKind:
     ['person', 'place']
     >>> [answer_kind(q) for q in ("About how many people came?", "On what exact date did it end?")]
     ['number', 'date']
+    >>> [answer_kind(q) for q in ("Who travelled with the President?", "Who is the minister who travelled with him?")]
+    ['list', 'person']
     """
     q = question.strip()
     if _COMPARISON.search(q):
@@ -82,6 +89,8 @@ def answer_kind(question: str) -> AnswerKind:
         return "date"
     if _NUMBER_Q.search(" ".join(q.split()[:5])):
         return "number"
+    if _PARTICIPANTS.match(q):
+        return "list"  # "Who travelled with the President?": everyone the articles name
     if re.match(r"^\W*(?:who|whom|whose)\b", q, re.I):
         return "person"
     if re.match(r"^\W*where\b", q, re.I) or re.search(r"\blocation\b", q, re.I):

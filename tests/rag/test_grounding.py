@@ -72,6 +72,18 @@ def test_a_report_of_another_event_does_not_disagree() -> None:
     assert not find_conflicts(kept, [mine, other], analyze(question), articles=articles)
 
 
+def test_a_person_is_contradicted_only_by_another_person() -> None:
+    mine = Passage(1, "a", "A", None, 0, 70, "Ana Ruiz of Spain was awarded the 2019 Harbour Prize for poetry.", 1.0)
+    vague = Passage(
+        2, "b", "B", None, 0, 70, "The 2019 Harbour Prize for poetry is awarded to the Austrian poet ...", 0.9
+    )
+    other = Passage(3, "c", "C", None, 0, 70, "Eva Lind of Austria was awarded the 2019 Harbour Prize for poetry.", 0.8)
+    question = "Who was awarded the 2019 Harbour Prize?"
+    kept, _ = place_citations("Ana Ruiz was awarded the 2019 Harbour Prize.", [mine, vague, other], question)
+    assert [d.other for d in find_conflicts(kept, [mine, vague], analyze(question))] == []
+    assert [d.other for d in find_conflicts(kept, [mine, vague, other], analyze(question))] == [other]
+
+
 def test_refusal_phrasings() -> None:
     assert says_dont_know("I don't know.")
     assert says_dont_know("The articles do not mention the population.")
