@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from rag.evidence import QUESTION_WORDS, Passage
-from rag.mentions import FUNCTION_WORDS, NUMBER_WORDS, compatible, proper_names
+from rag.mentions import FUNCTION_WORDS, NUMBER_WORDS, compatible, person_names, proper_names
 from rag.question import Analysis
 from rag.sparse import tokenize
 
@@ -301,13 +301,22 @@ def find_conflicts(
                     share = len(asked & set(tokenize(theirs))) / mine_share
                     if not differing or share < min_share:
                         continue
-                    if analysis.kind == "person" and not analysis.names_someone(theirs):
-                        continue  # "the Austrian author …" names no one else than the answer may be
+                    if analysis.kind == "person" and not _rival(theirs, f"{sentence} {mine.text}", analysis):
+                        continue  # "the Austrian author …" names no one; "Gurnah won …" the same one
                     overlap = _overlap(mine.text, mine_values, theirs, differing)
                     if overlap >= min_overlap:
                         found.append(Disagreement(mine, other, theirs, overlap, share))
     found.sort(key=lambda d: -d.overlap)
     return found[:1]
+
+
+def _rival(text: str, named: str, analysis: Analysis) -> bool:
+    """Whether `text` names a person that neither the question nor `named` (the answer and its
+    passage) names: only another person can contradict a person."""
+    held = {w.lower() for w in re.findall(r"[\w’'-]+", named)} | analysis.words
+    return any(
+        not set(n.lower().split()) <= held for n in person_names(text) if not set(n.lower().split()) & analysis.words
+    )
 
 
 def _overlap(a: str, a_values: set[str], b: str, b_values: set[str]) -> float:

@@ -80,7 +80,8 @@ def test_a_person_is_contradicted_only_by_another_person() -> None:
     other = Passage(3, "c", "C", None, 0, 70, "Eva Lind of Austria was awarded the 2019 Harbour Prize for poetry.", 0.8)
     question = "Who was awarded the 2019 Harbour Prize?"
     kept, _ = place_citations("Ana Ruiz was awarded the 2019 Harbour Prize.", [mine, vague, other], question)
-    assert [d.other for d in find_conflicts(kept, [mine, vague], analyze(question))] == []
+    same = Passage(4, "d", "D", None, 0, 70, "Ana Ruiz won the 2019 Harbour Prize for poetry on October 7.", 0.8)
+    assert [d.other for d in find_conflicts(kept, [mine, vague, same], analyze(question))] == []
     assert [d.other for d in find_conflicts(kept, [mine, vague, other], analyze(question))] == [other]
 
 
