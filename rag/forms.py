@@ -4,6 +4,8 @@ and how its sentences are laid out.
     kind (rag.question)                          form         answer
     person, place, date, number, thing, yes/no   fact         one sentence the model writes
       … of two parts ("…, and how much…?")       parts        a sentence a part, from every article
+    list or timeline of several years, periods   (per part)   a fact each, asked of that part alone
+      or names (`Analysis.parts`), "when were A and B…?"      (rag.answer), in date order for a timeline
     list                                         list         each article sentence that gives items, a line each
     explanation                                  explanation  two to four article sentences
     timeline                                     timeline     one dated line per event, in date order
