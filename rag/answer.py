@@ -351,11 +351,11 @@ class AnswerPipeline:
         notes: list[str] = []
         tokens = 0
         model = self.model_name
-        for year, sub in parts:
+        for name, sub in parts:
             part: Answer | None = None
             asked = analyze(sub)  # "Which countries won … in 2010?" wants one
             asked = replace(asked, kind="thing") if asked.kind in FORMS else asked
-            label = f"- {year}: "  # sent with the part's first words, so the first token is the model's
+            label = f"- {name}: "  # sent with the part's first words, so the first token is the model's
             for item in self._stream(sub, sub, asked, FACT, k, filters):
                 if isinstance(item, Answer):
                     part = item
@@ -366,12 +366,12 @@ class AnswerPipeline:
             assert part is not None
             timings.generate_s = (timings.generate_s or 0.0) + (part.timings.generate_s or 0.0)
             tokens += part.prompt_tokens or 0
-            notes.extend(f"{year}: {n}" for n in part.notes if "failed" in n)
+            notes.extend(f"{name}: {n}" for n in part.notes if "failed" in n)
             if part.model != self.model_name:  # a fallback after the model failed: not the pipeline's own answer
                 model = part.model
             if part.refused:
-                missing.append(year)
-                line = f"- {year}: the articles don't say."
+                missing.append(name)
+                line = f"- {name}: the articles don't say."
             else:
                 numbers: dict[int, int] = {}
                 for c in part.citations:
@@ -380,7 +380,7 @@ class AnswerPipeline:
                         cited.append(replace(c, n=len(cited) + 1))
                         at = len(cited) - 1
                     numbers[c.n] = at + 1
-                line = f"- {year}: {_renumbered(part.answer, numbers)}"
+                line = f"- {name}: {_renumbered(part.answer, numbers)}"
             lines.append(line)
         if not cited:
             refusal = self._refusal(question, standalone, evidence, timings)
