@@ -438,11 +438,8 @@ class AnswerPipeline:
             sentences.append(label + with_marker(quoted, tail))
         notes: list[str] = []
         # Items of a list or a timeline differ by design; only one fact can be contradicted.
-        articles: dict[str, str] = {}
-        for h in evidence.ranked:  # what each article says around its passages: its title and retrieved chunks
-            articles[h.chunk.doc_id] = f"{articles.get(h.chunk.doc_id, h.chunk.title)} {h.chunk.text}"
         conflicts = (
-            find_conflicts(placed, [*evidence.passages, *evidence.unread], analysis, articles=articles)
+            find_conflicts(placed, [*evidence.passages, *evidence.unread], analysis, articles=evidence.articles)
             if form is FACT
             else []
         )

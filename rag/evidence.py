@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import TypeVar
 
@@ -104,6 +104,7 @@ class Evidence:
     # Sentences of the pool that meet the question but did not fit the prompt's budget, numbered
     # after `passages`: not read by the model, only checked for a source that disagrees.
     unread: tuple[Passage, ...] = ()
+    articles: dict[str, str] = field(default_factory=dict)  # doc id -> its title and retrieved chunks
 
 
 def question_terms(question: str) -> list[str]:
@@ -267,6 +268,7 @@ def select_evidence(
         rejected_coverage=max((x.lexical for x in set_aside), default=0.0),
         ranked=tuple(hits[i] for i in order),
         unread=tuple(unread),
+        articles={doc_id: " ".join(texts) for doc_id, texts in article.items()},
     )
 
 

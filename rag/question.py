@@ -493,7 +493,7 @@ _EVENTS = {
     }.items()
 }
 _PERIOD = re.compile(
-    rf"(?:{QUARTER.pattern}|\b(?:{'|'.join(m.title() for m in MONTHS)}))(?:\s+|\s+of\s+)(?:19|20)\d\d\b"
+    rf"(?:{QUARTER.pattern}|{MONTH_NAME.pattern})(?:\s+|\s+of\s+)(?:19|20)\d\d\b"
     r"|(?<![\w-])(?:19|20)\d\d(?![\w-])",
     re.IGNORECASE,
 )
