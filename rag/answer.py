@@ -39,6 +39,7 @@ from rag.quoting import quote_dates, quote_figures, quote_names, with_marker
 from rag.retrieve import HybridRetriever
 from rag.rewrite import standalone_question
 from rag.settings import Settings
+from rag.sparse import tokenize
 from rag.types import Answer, Citation, Hit, Message, SearchFilters, Timings
 
 SYSTEM_PROMPT = (
@@ -291,14 +292,37 @@ class AnswerPipeline:
             answer.model = self.model_name
             answer.notes.extend([*notes, "the passage that dates it answers instead"])
             return answer
+        # "The game was released on …", where only a later sentence names it ("… part of the X DLC"),
+        # gives way to a passage whose dated sentence, or what leads to it, names what was asked about.
+        cited = [p for p in evidence.passages if any(p.n in markers for _, markers, _ in placed)]
+        if analysis.subject and not any(_named_date(analysis, p.text, to_the_day=False) for p in cited):
+            named = next((p for p in evidence.passages if _named_date(analysis, p.text)), None)
+            if named is not None:
+                answer = self._extractive(question, standalone, evidence, timings, named)
+                answer.model = self.model_name
+                answer.notes.extend(
+                    [
+                        *notes,
+                        "the model's date is not given for what the question names; the passage that dates it does",
+                    ]
+                )
+                return answer
         answer = self._compose(question, standalone, placed, evidence, timings)
         answer.notes.extend(notes)
         return answer
 
-    def _extractive(self, question: str, standalone: str, evidence: Evidence, timings: Timings) -> Answer:
+    def _extractive(
+        self, question: str, standalone: str, evidence: Evidence, timings: Timings, best: Passage | None = None
+    ) -> Answer:
         """The best passage's first sentences; for a question that wants a date, a figure or a
-        name, the first passage that holds one (a date of the event asked about)."""
+        name, the first passage that holds one (a date of the event asked about). Given `best`,
+        that passage's sentences from the one naming what the question names to its date."""
         analysis = evidence.analysis or analyze(standalone)
+        if best is not None and (named := _named_date(analysis, best.text)):
+            placed_named: list[Placed] = [(named, [best.n], 1.0)]  # quoted from the name to its date
+            return self._compose(
+                question, standalone, placed_named, evidence, timings, model="extractive", verbatim=True
+            )
         offering = [p for p in evidence.passages if analysis.offers(p.text)]
         best = next((p for p in offering if not analysis.other_event(p.text)), (offering or evidence.passages)[0])
         sentences = split_answer(best.text)
@@ -490,6 +514,29 @@ class AnswerPipeline:
             model=self.model_name,
             timings=timings,
         )
+
+
+def _named_date(analysis: Analysis, text: str, to_the_day: bool = True) -> str:
+    """For a "when" question, the sentences of a passage from the first that names what it asks
+    the date of (`Analysis.subject`) to the first that then dates the event asked about (to the
+    day, with `to_the_day`): "Xenoblade Chronicles 2 … Release date. December 1, 2017"; "" if no
+    such date follows a sentence that names it.
+
+    >>> a = analyze("When was Xenoblade Chronicles 2 released?")
+    >>> _named_date(a, "The game was released on September 14, 2018. It is part of the Xenoblade Chronicles 2 DLC.")
+    ''
+    >>> _named_date(a, "Xenoblade Chronicles 2 Bundle. Release date. December 1, 2017. Rated T.")
+    'Xenoblade Chronicles 2 Bundle. Release date. December 1, 2017.'
+    """
+    sentences = split_answer(text)
+    for i, sentence in enumerate(sentences):
+        if not analysis.subject & set(tokenize(sentence)):
+            continue
+        for j in range(i, len(sentences)):
+            offers = analysis.offers(sentences[j])
+            if (offers >= 1 or (offers and not to_the_day)) and not analysis.other_event(sentences[j]):
+                return " ".join(sentences[i : j + 1])
+    return ""
 
 
 def _renumbered(text: str, numbers: dict[int, int]) -> str:

@@ -29,7 +29,7 @@ from typing import TypeVar
 
 from rag.kinds import wants_organisation
 from rag.mentions import MONTH_NAME, proper_names
-from rag.question import Analysis, analyze
+from rag.question import QUESTION_WORDS, Analysis, analyze
 from rag.sparse import tokenize
 from rag.types import Hit
 
@@ -44,11 +44,11 @@ OFFERS_WEIGHT = 0.5
 # more than it lets new sentences in (all of it let in people named off the point, and the model
 # named them: 3 seed answers lost; none of it kept out 3 RGB answers).
 FLOOR_OFFER = 0.5
+ANSWER_FLOOR = 0.5  # …but the best sentence that holds such an answer is read if it scores this share of the best
 SUBJECT_KINDS = frozenset({"explanation"})  # answers whose sentences take their subject from the article
 REPEAT_SHARE = 0.8  # a sentence with this share of its terms in a chosen one, and no new value, repeats it
 REJECTED_KEPT = 2  # violating passages kept to explain a refusal
 UNREAD_KEPT = 8  # sentences past the budget kept to look for a disagreeing source
-QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whom", "whose", "did", "does", "say", "said"}
 _ANAPHOR = re.compile(r"^(he|she|it|they|his|her|its|their|this|that|these|those|the two|both)\b", re.IGNORECASE)
 _INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override)\b[^.]{0,60}\b(instructions?|prompts?|rules|previous|above|system)\b"
@@ -150,7 +150,8 @@ def select_evidence(
     """
     analysis = analysis or analyze(question)
     terms = question_terms(question)
-    candidates: dict[tuple[str, int], tuple[Sentence, Sentence | None]] = {}
+    # Each candidate with the sentences it leans on, which go into the prompt before it.
+    candidates: dict[tuple[str, int], tuple[Sentence, tuple[Sentence, ...]]] = {}
     rejected: dict[tuple[str, int], Sentence] = {}
     best: dict[str, float] = {}  # chunk id -> its best sentence's score (violating ones far below)
     dropped = 0
@@ -177,6 +178,7 @@ def select_evidence(
         prior = 0.25 * hit.score / top + SIMILARITY_WEIGHT * (hit.similarity or 0.0)
         previous: Sentence | None = None
         previous_words: set[str] = set()  # its terms, with those it leans on
+        previous_leans: tuple[Sentence, ...] = ()  # what it leans on
         tainted = False  # after a sentence that addresses an AI, the rest of its paragraph is its payload
         last_end = c.start
         for s, e in spans:
@@ -187,12 +189,16 @@ def select_evidence(
                 dropped += 1
                 previous = None
                 previous_words = set()
+                previous_leans = ()
                 tainted = True
                 continue
             # A bare value leans on what came before only where it is the kind of answer asked
             # for ("Release date. December 1, 2017" for "when"); "In 2021 ..." names no winner.
             leans = _ANAPHOR.match(text) or (_fragment(text) and (_offers(analysis, text) or not _DIGIT.search(text)))
             context = previous if previous is not None and leans else None
+            # A label leans on what came before it, and passes that on ("… Chronicles 2 Bundle …
+            # Release date. December 1, 2017"): the value is read with the name it is for.
+            chain = (*(previous_leans if context and _fragment(context.text) else ()), context) if context else ()
             words = set(tokenize(text)) | (previous_words if context else set())
             words |= subject.get(c.doc_id, set())
             lexical = coverage(terms, words, idf)
@@ -212,9 +218,9 @@ def select_evidence(
                 best[c.chunk_id] = max(best.get(c.chunk_id, -10.0), sent.score - 10.0)
             else:
                 if key not in candidates or candidates[key][0].score < sent.score:
-                    candidates[key] = (sent, context)
+                    candidates[key] = (sent, chain)
                 best[c.chunk_id] = max(best.get(c.chunk_id, -10.0), sent.score)
-            previous, previous_words = sent, words
+            previous, previous_words, previous_leans = sent, words, chain
 
     order = sorted(range(len(hits)), key=lambda i: -best.get(hits[i].chunk.chunk_id, -20.0))
     kept = {hits[i].chunk.doc_id + "#" + str(hits[i].chunk.start) for i in order[:max_hits]}
@@ -227,26 +233,39 @@ def select_evidence(
     chosen: dict[tuple[str, int], Sentence] = {}
     used = 0
     ranked = sorted((p for key, p in candidates.items() if key in in_kept), key=lambda p: -p[0].score)
-    floor = (PER_DOCUMENT_FLOOR if per_document else RELATIVE_FLOOR) * max(
-        (p.score - FLOOR_OFFER * p.offer for p, _ in ranked), default=0.0
-    )
+    best_score = max((p.score - FLOOR_OFFER * p.offer for p, _ in ranked), default=0.0)
+    floor = (PER_DOCUMENT_FLOOR if per_document else RELATIVE_FLOOR) * best_score
     if per_document:
         firsts = first_per_document(ranked, lambda p: p[0].doc_id)  # each article's best
         ranked = firsts + [p for p in ranked if p not in firsts]
     repeats = 0
-    for sent, context in ranked:
+    for sent, leans_on in ranked:
         if len(chosen) + repeats >= max_sentences or sent.score - FLOOR_OFFER * sent.offer < floor:
             break
         if _repeats(sent, chosen.values(), analysis):
             repeats += 1  # a copy still takes its place in the budget: it is read, just not sent again
             continue
-        group = [x for x in (context, sent) if x is not None and (x.doc_id, x.start) not in chosen]
+        group = [x for x in (*leans_on, sent) if (x.doc_id, x.start) not in chosen]
         cost = sum(len(x.text) for x in group)
         if not group or (chosen and used + cost > max_chars):
             continue
         for x in group:
             chosen[(x.doc_id, x.start)] = x
         used += cost
+    # Sentences that repeat the question can fill the floor with none that answers it ("… the 2017
+    # French presidential election …" for "who won it?"): the best sentence of any retrieved
+    # passage that plainly holds the kind of answer asked for is read too, if it is within reach.
+    if ranked and not any(x.offer for x in chosen.values()):
+        reach = ANSWER_FLOOR * best_score
+        answering = [
+            (x, on)
+            for x, on in sorted(candidates.values(), key=lambda p: -p[0].score)
+            if x.offer >= OFFERS_WEIGHT and x.score - FLOOR_OFFER * x.offer >= reach
+        ]
+        if answering:
+            sent, leans_on = answering[0]
+            for x in (*leans_on, sent):
+                chosen.setdefault((x.doc_id, x.start), x)
 
     passages = _group(list(chosen.values()), hits, analysis)
     # A planted or mistaken copy of a report can rank just past the budget: the disagreement

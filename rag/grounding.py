@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rag.evidence import QUESTION_WORDS, Passage
+from rag.evidence import Passage
 from rag.mentions import FUNCTION_WORDS, NUMBER_WORDS, compatible, person_names, proper_names
-from rag.question import Analysis
+from rag.question import QUESTION_WORDS, Analysis
 from rag.sparse import tokenize
 
 SUPPORTED = 0.6  # share of a sentence's terms its passage must hold

@@ -75,8 +75,8 @@ def person_names(text: str) -> list[str]:
 
     >>> person_names("Minister of Political and Legal Affairs Chen Mingguo met Interior Minister Mohsin Naqvi.")
     ['Chen Mingguo', 'Mohsin Naqvi']
-    >>> person_names("The Chinese delegation included Xinjiang's Deputy Secretary.")
-    []
+    >>> person_names("The Chinese delegation included Xinjiang's Deputy Secretary."), person_names("PLoS ONE 13(9).")
+    ([], [])
     """
     found: list[str] = []
     for run in NAME_RUN.finditer(re.sub(r"\[\d+\]", "", text)):
@@ -86,7 +86,8 @@ def person_names(text: str) -> list[str]:
             bare = re.sub(r"[’']s$", "", word)
             # "Chinese" before a title or a common noun is an adjective, "Naqvi" after "Mohsin" is not.
             adjective = not segment and DEMONYM.match(bare) and (not after or after.lower() in TITLE_WORDS)
-            if word and bare.lower() not in TITLE_WORDS and not adjective:
+            acronym = len(bare) > 1 and bare.isupper()  # "PLoS ONE", "NASA": a title or a body, not a person
+            if word and bare.lower() not in TITLE_WORDS and not adjective and not acronym:
                 segment.append(bare)
                 continue
             if len(segment) >= 2:

@@ -53,9 +53,13 @@ from rag.mentions import (
     quarters_in,
     years_in,
 )
+from rag.sparse import tokenize
 
 Verdict = Literal["meets", "silent", "violates"]
 
+QUESTION_WORDS = frozenset(
+    {"who", "what", "when", "where", "which", "why", "how", "whom", "whose", "did", "does", "say", "said"}
+)
 # A name: capitalised words, joined by up to two particles ("Breath of the Wild") or a colon
 # before a subtitle ("The Legend of Zelda: Breath of the Wild").
 _NAME_RUN = re.compile(r"[A-Z][\w.'’-]*(?::?\s+(?:(?:de|of|the|del|la|von|van)\s+){0,2}[A-Z][\w.'’-]*)+")
@@ -98,6 +102,8 @@ _QUALIFIERS: dict[str, dict[str, re.Pattern[str]]] = {
     },
 }
 _NARROWING = {"junior", "doubles", "part"}
+# A prize or a contest by the name before its kind ("Maxwell Award", "World Cup").
+_PRIZE = re.compile(r"(?<![\w#])([A-Z][\w'’.&-]*)\s+(Awards?|Prizes?|Cups?|Troph(?:y|ies)|Medals?)\b")
 _PRONOUN = re.compile(r"she|her|he|his|him", re.I)
 _MODIFIERS = (
     r"deputy|vice|assistant|acting|former|ex|additional|interim|co|creative|executive|associate|art|artistic"
@@ -231,6 +237,27 @@ class Analysis:
             (m.group(1), m.group(2)) for m in re.finditer(r"([A-Z][\w'’-]*):\s+([A-Z][\w'’-]*)", self.question)
         )
 
+    @cached_property
+    def prizes(self) -> tuple[tuple[frozenset[str], str], ...]:
+        """The prizes and contests the question names, as (the capitalised words of their name,
+        before and after the kind: what tells them apart from others of the kind; the kind by its
+        first letters).
+
+        >>> [(sorted(words), kind) for words, kind in analyze("Who won the Nobel Prize in Literature?").prizes]
+        [(['literature', 'nobel'], 'prize')]
+        """
+        found = []
+        for m in _PRIZE.finditer(self.question):
+            before = re.search(r"((?:[A-Z][\w'’.&-]*\s+)*)$", self.question[: m.start(1)])
+            after = re.match(r"\s+(?:(?:in|of|for|the)\s+)*((?:[A-Z][\w'’-]*\s*)*)", self.question[m.end() :])
+            words = [
+                *(before.group(1).split() if before else []),
+                m.group(1),
+                *(after.group(1).split() if after else []),
+            ]
+            found.append((frozenset(w.lower() for w in words), m.group(2).lower()[:5]))
+        return tuple(found)
+
     def names_some(self, text: str) -> bool:
         """Whether a text holds a word of some name the question gives (or the question gives none)."""
         return not self.names or len(self.names_missing(text)) < len(self.names)
@@ -324,6 +351,11 @@ class Analysis:
         ['Spider-Man 2']
         >>> analyze("When was Zelda: Breath of the Wild out?").narrower("Zelda: Ocarina of Time came out in 1998.")
         ['Zelda: Ocarina']
+        >>> a = analyze("Who won the Maxwell Award in 2019?")
+        >>> a.narrower("2019 CFDA Awards winners: Brandon Maxwell"), a.narrower("Joe Burrow wins Camp, Maxwell awards.")
+        (['CFDA Awards'], [])
+        >>> analyze("Who won the Nobel Prize in Literature?").narrower("Handke, the Nobel Literature Prize winner")
+        []
         """
         found = [
             value
@@ -343,6 +375,10 @@ class Analysis:
             other = re.search(rf"(?<!\w){re.escape(head)}\s*[:–-]\s*([A-Z][\w'’-]*)", text)
             if other and other.group(1).lower() != subtitle.lower():
                 found.append(other.group(0))
+        for names, head in self.prizes:  # "CFDA Awards" is not the "Maxwell Award", "Davis Cup" not the "World Cup"
+            same = [m for m in _PRIZE.finditer(text) if m.group(2).lower().startswith(head)]
+            if same and not any(m.group(1).lower() in names for m in same):
+                found.append(same[0].group(0))
         for m in _TITLE_MODIFIER.finditer(text):
             word = m.group(2)
             if word.lower() not in self.words or m.group(1).lower() in self.words:
@@ -362,6 +398,21 @@ class Analysis:
         if self.kind != "date":
             return ()
         return tuple(name for name, rx in _EVENTS.items() if rx.search(self.question))
+
+    @cached_property
+    def subject(self) -> frozenset[str]:
+        """The terms of what a "when" question asks the date of: its terms but the event's and the
+        question words; none for other questions.
+
+        >>> sorted(analyze("When was xenoblade chronicles 2 released?").subject)
+        ['chronicl', 'xenoblad']
+        """
+        if self.kind != "date":
+            return frozenset()
+        rest = self.question
+        for e in self.events:
+            rest = _EVENTS[e].sub(" ", rest)
+        return frozenset(tokenize(rest)) - frozenset(tokenize(" ".join(QUESTION_WORDS)))
 
     def other_event(self, text: str) -> str:
         """The word by which `text` dates another kind of event than the question asks about, when

@@ -301,3 +301,21 @@ def test_a_date_of_another_event_is_not_the_answer(tmp_path: Path) -> None:
     ingestor_for(c).ingest([seeds])
     p, _ = pipeline(c, "Skyfarer was officially announced on January 23, 2013.")
     assert p.answer("When was Skyfarer released?").refused
+
+
+def test_a_date_given_for_something_else_gives_way_to_the_passage_that_dates_what_was_asked(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "addon.txt").write_text(
+        "Golden Land\n\nThe game was released on September 14, 2018. It came as part of the Skyfarer 2 season pass.\n"
+    )
+    (seeds / "store.txt").write_text("Store page\n\nSkyfarer 2 Deluxe Bundle. Release date. December 1, 2017.\n")
+    settings = Settings(home=tmp_path / "home", seeds_dir=seeds, llm_backend="extractive")
+    c = build_components(settings, embedder=WordHashEmbedder(dim=256))
+    ensure_seeded(c)
+    p, gen = pipeline(c, "Skyfarer 2 was released on September 14, 2018.")
+    a = p.answer("When was Skyfarer 2 released?")
+    assert "September 14, 2018" in gen.prompts[0][1].content  # the model read both and chose the add-on's date
+    assert not a.refused and "December 1, 2017" in a.answer and "September" not in a.answer, a.answer
+    assert [c.doc_id for c in a.citations] == ["store"]
+    assert any("not given for what the question names" in n for n in a.notes), a.notes

@@ -92,6 +92,8 @@ def test_a_bare_date_after_a_field_label_takes_its_name_from_the_lines_before() 
     q = "When was Skyfarer 2 released?"
     evidence = select_evidence(q, hits, flat, analysis=analyze(q))
     assert evidence.passages[0].doc_id == "a" and "December 1, 2017" in evidence.passages[0].text
+    # …and the prompt reads the date with the name its label leans on, not the bare label.
+    assert evidence.passages[0].text.startswith("Skyfarer 2 and Skyfarer 2 Deluxe Bundle")
     # The series' name with no number after it says nothing of "Skyfarer 2": a day of the month is no sequel number.
     assert [p.doc_id for p in evidence.rejected] == ["b"]
 
@@ -110,3 +112,40 @@ def test_sentences_past_the_budget_are_kept_unread_for_the_disagreement_check() 
     evidence = select_evidence(q, hits, flat, analysis=analyze(q), max_sentences=1)
     assert len(evidence.passages) == 1
     assert len(evidence.unread) == 2 and {p.n for p in evidence.unread} == {2, 3}
+
+
+def test_when_sentences_that_repeat_the_question_fill_the_floor_the_best_answering_one_is_read_too() -> None:
+    echoes = [
+        hit(d, text, similarity=0.7)
+        for d, text in (
+            ("a", "In this study we describe an operation before the 2017 Harbour Cup final."),
+            ("b", "The 2017 Harbour Cup final remains the clearest failed attempt at such an operation."),
+            ("c", "A case study of the 2017 Harbour Cup final and its Twitter traffic."),
+        )
+    ]
+    answer = hit("d", "Fans in the port saw Ana Ruiz lift the cup in 2017.", similarity=0.3)
+    q = "Who won the 2017 Harbour Cup final?"
+    evidence = select_evidence(q, [*echoes, answer], flat, analysis=analyze(q), max_hits=3)
+    assert "Ana Ruiz" in " ".join(p.text for p in evidence.passages), evidence.passages
+    assert evidence.passages[0].doc_id != "d"  # read after the better-scoring ones, not instead of them
+
+
+def test_a_sentence_that_holds_an_answer_already_is_not_joined_by_a_lower_one() -> None:
+    hits = [
+        hit("a", "Ana Ruiz won the 2017 Harbour Cup final.", similarity=0.7),
+        hit("b", "Fans saw Bruno Keller lift a cup in 2017.", similarity=0.1),
+    ]
+    q = "Who won the 2017 Harbour Cup final?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert [p.doc_id for p in evidence.passages] == ["a"]
+
+
+def test_a_prize_of_another_name_is_set_aside() -> None:
+    hits = [
+        hit("a", "2019 Harbour Awards winners: Ana Maxwell and Rick Owens take top honours."),
+        hit("b", "Joe Burrow wins the Camp, O'Brien and Maxwell awards for 2019."),
+    ]
+    q = "Who is the Maxwell Award winner in 2019?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert [p.doc_id for p in evidence.passages] == ["b"]
+    assert [p.doc_id for p in evidence.rejected] == ["a"]
