@@ -82,15 +82,21 @@ _SPACED_INITIALS = re.compile(r"\b(?:[A-Z]\.\s){1,3}[A-Z]\.")
 
 
 def quote_names(sentence: str, source: str) -> str:
-    """Initials the model spaced out, written as the source writes them: "U. S. Open" -> "U.S. Open".
+    """Initials the model spaced out, written as the source writes them: "U. S. Open" -> "U.S.
+    Open", or "US Open" where the source writes that; the usual "U.S." where it writes neither.
 
     >>> quote_names("She won the U. S. Open.", "the 2019 U.S. Open final")
     'She won the U.S. Open.'
+    >>> quote_names("She won the U. S. Open.", "the 2021 US Open"), quote_names("J. R. R. Tolkien", "J. R. R. Tolkien")
+    ('She won the US Open.', 'J. R. R. Tolkien')
     """
 
     def joined(m: re.Match[str]) -> str:
-        tight = m.group(0).replace(" ", "")
-        return tight if tight in source else m.group(0)
+        spaced, tight = m.group(0), m.group(0).replace(" ", "")
+        bare = tight.replace(".", "")
+        if spaced in source or tight in source:
+            return spaced if spaced in source else tight
+        return bare if re.search(rf"\b{bare}\b", source) else tight
 
     return _SPACED_INITIALS.sub(joined, sentence)
 
