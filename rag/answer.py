@@ -296,10 +296,10 @@ class AnswerPipeline:
         # gives way to a passage whose dated sentence, or what leads to it, names what was asked about.
         cited = [p for p in evidence.passages if any(p.n in markers for _, markers, _ in placed)]
         if analysis.subject and not any(_named_date(analysis, p.text, to_the_day=False) for p in cited):
-            named = next((p for p in evidence.passages if _named_date(analysis, p.text)), None)
-            if named is not None:
-                answer = self._extractive(question, standalone, evidence, timings, named)
-                answer.model = self.model_name
+            named = next(((p.n, q) for p in evidence.passages if (q := _named_date(analysis, p.text))), None)
+            if named is not None:  # quoted from the name to its date
+                n, quote = named
+                answer = self._compose(question, standalone, [(quote, [n], 1.0)], evidence, timings, verbatim=True)
                 answer.notes.extend(
                     [
                         *notes,
@@ -311,18 +311,10 @@ class AnswerPipeline:
         answer.notes.extend(notes)
         return answer
 
-    def _extractive(
-        self, question: str, standalone: str, evidence: Evidence, timings: Timings, best: Passage | None = None
-    ) -> Answer:
+    def _extractive(self, question: str, standalone: str, evidence: Evidence, timings: Timings) -> Answer:
         """The best passage's first sentences; for a question that wants a date, a figure or a
-        name, the first passage that holds one (a date of the event asked about). Given `best`,
-        that passage's sentences from the one naming what the question names to its date."""
+        name, the first passage that holds one (a date of the event asked about)."""
         analysis = evidence.analysis or analyze(standalone)
-        if best is not None and (named := _named_date(analysis, best.text)):
-            placed_named: list[Placed] = [(named, [best.n], 1.0)]  # quoted from the name to its date
-            return self._compose(
-                question, standalone, placed_named, evidence, timings, model="extractive", verbatim=True
-            )
         offering = [p for p in evidence.passages if analysis.offers(p.text)]
         best = next((p for p in offering if not analysis.other_event(p.text)), (offering or evidence.passages)[0])
         sentences = split_answer(best.text)

@@ -94,9 +94,11 @@ def quote_names(sentence: str, source: str) -> str:
     def joined(m: re.Match[str]) -> str:
         spaced, tight = m.group(0), m.group(0).replace(" ", "")
         bare = tight.replace(".", "")
-        if spaced in source or tight in source:
-            return spaced if spaced in source else tight
-        return bare if re.search(rf"\b{bare}\b", source) else tight
+        if spaced in source:
+            return spaced
+        if tight in source or not re.search(rf"\b{bare}\b", source):
+            return tight
+        return bare
 
     return _SPACED_INITIALS.sub(joined, sentence)
 
