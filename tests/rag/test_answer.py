@@ -62,6 +62,16 @@ def test_prompt_is_small_and_holds_the_evidence(components: Components) -> None:
     assert words < 260, f"prompt of {words} words is too big for a 2-core CPU"
 
 
+def test_articles_dates_are_in_the_prompt_only_where_the_answer_turns_on_them(components: Components) -> None:
+    p, gen = pipeline(components, "Chen Mingguo.", "In January 2025 [1].", "Chen Mingguo.")
+    p.answer("Who led the Chinese delegation that met Mohsin Naqvi?")
+    p.answer("When did the Chinese delegation meet Mohsin Naqvi?")
+    p.answer("Who led the Chinese delegation that met Mohsin Naqvi in 2025?")
+    undated, dated, year_named = (user.content for _, user in gen.prompts)
+    assert "(published 2025-" in dated
+    assert "(published" not in undated and "(published" not in year_named
+
+
 def test_marker_naming_no_source_is_never_shown(components: Components) -> None:
     p, _ = pipeline(components, "Chen Mingguo led the Chinese delegation [7].")
     a = p.answer("Who led the Chinese delegation?")
