@@ -56,6 +56,8 @@ def quote_figures(sentence: str, passages: Sequence[Passage]) -> str:
     >>> p = [Passage(1, "d", "T", None, 0, 60, "CTD arrested four key terrorists; over 300 troops came.", 1.0)]
     >>> quote_figures("The CTD arrested 4 key terrorists and 300 troops came.", p)
     'The CTD arrested four key terrorists and over 300 troops came.'
+    >>> quote_figures("300 troops came.", p)
+    'Over 300 troops came.'
     """
     source = " ".join(p.text for p in passages)
     lowered = source.lower()
@@ -74,7 +76,8 @@ def quote_figures(sentence: str, passages: Sequence[Passage]) -> str:
         pattern = rf"(?<![\w$.,]){re.escape(figure)}(?![\w]|[.,]\d)"
         hit = re.search(pattern, sentence, re.IGNORECASE)
         if hit and not re.search(rf"{_QUALIFIER}\s+$", sentence[: hit.start()], re.IGNORECASE):
-            sentence = sentence[: hit.start()] + m.group(1).lower() + " " + sentence[hit.start() :]
+            word = m.group(1).lower() if sentence[: hit.start()].strip() else m.group(1).capitalize()
+            sentence = sentence[: hit.start()] + word + " " + sentence[hit.start() :]
     return sentence
 
 
