@@ -26,11 +26,13 @@ from rag.errors import GeneratorError
 from rag.evidence import Evidence, Passage, first_per_document, select_evidence
 from rag.forms import FACT, FACT_INSTRUCTION, FORMS, PARTS, Form, date_label, form_of, in_date_order
 from rag.grounding import (
+    SUPPORTED,
     Placed,
     find_conflicts,
     place_citations,
     says_dont_know,
     split_answer,
+    support,
 )
 from rag.llm import Generator
 from rag.mentions import proper_names
@@ -286,12 +288,27 @@ class AnswerPipeline:
             return answer
         placed, dropped = place_citations(text, evidence.passages, standalone)
         notes = [f"dropped an unsupported sentence: {s!r}" for s in dropped]
+        analysis = evidence.analysis or analyze(standalone)
+        valued = analysis.kind in ("person", "place", "date", "number")  # a name, a date or a figure asked for
         if not placed:
+            whole = " ".join(p.text for p in evidence.passages)
+            if (
+                len({p.doc_id for p in evidence.passages}) > 1
+                and support(_MARKER.sub("", text), whole, standalone) >= SUPPORTED
+                and (not valued or any(analysis.offers(p.text) for p in evidence.passages))
+            ):
+                # Words of two articles joined into one claim neither makes: the evidence is on
+                # the topic and holds what is asked for, so its best passage answers.
+                answer = self._extractive(question, standalone, evidence, timings)
+                answer.model = self.model_name
+                answer.notes.extend(
+                    [*notes, "the model's answer joins what separate articles say; the best evidence passage answers"]
+                )
+                return answer
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.extend([*notes, "no sentence of the model's answer is supported by the articles"])
             return refusal
-        analysis = evidence.analysis or analyze(standalone)
-        if analysis.kind in ("person", "place", "date", "number") and not any(analysis.offers(s) for s, _, _ in placed):
+        if valued and not any(analysis.offers(s) for s, _, _ in placed):
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.extend([*notes, f"the model's answer names no {analysis.kind}, which the question asks for"])
             return refusal

@@ -225,11 +225,17 @@ def _place(sentence: str, claimed: list[int], passages: Sequence[Passage], quest
         return None
     best, best_n = scored[0]
     if best < SUPPORTED:
-        # Passages together may support what none does alone ("A met B; C led it").
-        joint = support(sentence, " ".join(p.text for p in passages), question)
+        # Passages of one article together may support what none does alone ("A met B; C led
+        # it"). Passages of two articles may not: a sentence joined from two reports ("X is the
+        # WTA's No. 1" from one on X and one on the WTA) claims what neither says.
+        articles: dict[str, list[Passage]] = {}
+        for p in passages:
+            articles.setdefault(p.doc_id, []).append(p)
+        together = ((" ".join(p.text for p in ps), d) for d, ps in articles.items() if len(ps) > 1)
+        joint, doc_id = max(((support(sentence, text, question), d) for text, d in together), default=(0.0, ""))
         if joint < SUPPORTED:
             return None
-        return sentence, [n for s, n in scored if s > 0][:2], joint
+        return sentence, [n for s, n in scored if s > 0 and by_n[n].doc_id == doc_id][:2], joint
     markers = [best_n]
     for n in claimed:  # the model's own marker, when it holds up
         if n in by_n and n not in markers and support(sentence, by_n[n].text, question) >= SUPPORTED:

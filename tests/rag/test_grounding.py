@@ -89,3 +89,15 @@ def test_refusal_phrasings() -> None:
     assert says_dont_know("I don't know.")
     assert says_dont_know("The articles do not mention the population.")
     assert not says_dont_know("Chen Mingguo led the delegation.")
+
+
+def test_a_sentence_may_join_passages_of_one_article_but_not_of_two() -> None:
+    q = "Who led the delegation?"
+    met = Passage(1, "a", "A", None, 0, 40, "The delegation met Naqvi in Islamabad.", 1.0)
+    led = Passage(2, "a", "A", None, 200, 240, "Chen Mingguo led the delegation.", 0.9)
+    sentence = "Chen Mingguo led the delegation that met Naqvi in Islamabad."
+    kept, _ = place_citations(sentence, [met, led], q)
+    assert kept and sorted(kept[0][1]) == [1, 2]
+    from_another_report = Passage(2, "b", "B", None, 0, 40, "Chen Mingguo led the delegation.", 0.9)
+    kept, dropped = place_citations(sentence, [met, from_another_report], q)
+    assert kept == [] and dropped == [sentence]
