@@ -56,8 +56,9 @@ def quote_figures(sentence: str, passages: Sequence[Passage]) -> str:
     >>> p = [Passage(1, "d", "T", None, 0, 60, "CTD arrested four key terrorists; over 300 troops came.", 1.0)]
     >>> quote_figures("The CTD arrested 4 key terrorists and 300 troops came.", p)
     'The CTD arrested four key terrorists and over 300 troops came.'
-    >>> quote_figures("300 troops came.", p)
-    'Over 300 troops came.'
+    >>> held = [Passage(1, "d", "T", None, 0, 30, "At least four were held.", 1.0)]
+    >>> quote_figures("300 troops came.", p), quote_figures("Four were held.", held)
+    ('Over 300 troops came.', 'At least four were held.')
     """
     source = " ".join(p.text for p in passages)
     lowered = source.lower()
@@ -76,8 +77,11 @@ def quote_figures(sentence: str, passages: Sequence[Passage]) -> str:
         pattern = rf"(?<![\w$.,]){re.escape(figure)}(?![\w]|[.,]\d)"
         hit = re.search(pattern, sentence, re.IGNORECASE)
         if hit and not re.search(rf"{_QUALIFIER}\s+$", sentence[: hit.start()], re.IGNORECASE):
-            word = m.group(1).lower() if sentence[: hit.start()].strip() else m.group(1).capitalize()
-            sentence = sentence[: hit.start()] + word + " " + sentence[hit.start() :]
+            before, rest = sentence[: hit.start()], sentence[hit.start() :]
+            if before.strip():
+                sentence = before + m.group(1).lower() + " " + rest
+            else:  # it now starts the sentence, and the figure no longer does ("Six" -> "At least six")
+                sentence = m.group(1).capitalize() + " " + rest[:1].lower() + rest[1:]
     return sentence
 
 
