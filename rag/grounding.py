@@ -226,8 +226,9 @@ def _place(sentence: str, claimed: list[int], passages: Sequence[Passage], quest
     best, best_n = scored[0]
     if best < SUPPORTED:
         # Passages of one article together may support what none does alone ("A met B; C led
-        # it"). Passages of two articles may not: a sentence joined from two reports ("X is the
-        # WTA's No. 1" from one on X and one on the WTA) claims what neither says.
+        # it"). Passages of two articles may not: a sentence joined from two reports ("X tops the
+        # women's ranking" from one on X's trophy and one on the women's ranking) claims what
+        # neither says.
         articles: dict[str, list[Passage]] = {}
         for p in passages:
             articles.setdefault(p.doc_id, []).append(p)

@@ -334,13 +334,13 @@ def test_a_date_given_for_something_else_gives_way_to_the_passage_that_dates_wha
 def test_an_answer_joined_from_two_articles_gives_way_to_the_best_passage(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    (seeds / "wta.txt").write_text("Tour\n\nLena Varga finishes the year as the WTA year-end No. 1 in tennis.\n")
-    (seeds / "atp.txt").write_text("Tour\n\nMarco Dell honoured with the ATP year-end No. 1 trophy in tennis.\n")
+    (seeds / "varga.txt").write_text("Chess\n\nLena Varga is the top seed in chess, for the second straight season.\n")
+    (seeds / "dell.txt").write_text("Chess\n\nMarco Dell honoured with the top seed trophy in chess.\n")
     settings = Settings(home=tmp_path / "home", seeds_dir=seeds, llm_backend="extractive")
     c = build_components(settings, embedder=WordHashEmbedder(dim=256))
     ensure_seeded(c)
-    p, gen = pipeline(c, "Marco Dell finishes the year as the WTA year-end No. 1 [1][2].")
-    a = p.answer("Who is the women's year-end No. 1 in tennis?")
+    p, gen = pipeline(c, "Marco Dell is the top seed in chess for the second straight season [1][2].")
+    a = p.answer("Who is the top seed in chess?")
     assert "Marco Dell" in gen.prompts[0][1].content  # both reports were read
     assert not a.refused and "Lena Varga" in a.answer and "Marco Dell" not in a.answer, a.answer
     assert any("joins what separate articles say" in n for n in a.notes), a.notes
