@@ -291,10 +291,9 @@ class AnswerPipeline:
         analysis = evidence.analysis or analyze(standalone)
         valued = analysis.kind in ("person", "place", "date", "number")  # a name, a date or a figure asked for
         if not placed:
-            whole = " ".join(p.text for p in evidence.passages)
             if (
                 len({p.doc_id for p in evidence.passages}) > 1
-                and support(_MARKER.sub("", text), whole, standalone) >= SUPPORTED
+                and support(_MARKER.sub("", text), " ".join(p.text for p in evidence.passages), standalone) >= SUPPORTED
                 and (not valued or any(analysis.offers(p.text) for p in evidence.passages))
             ):
                 # Words of two articles joined into one claim neither makes: the evidence is on

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,13 +24,26 @@ PLANTED = (
 )
 
 
-@pytest.fixture(scope="module")
-def components(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Components]:
-    home = tmp_path_factory.mktemp("home")
-    settings = Settings(home=home, seeds_dir=REPO_ROOT / "seeds", llm_backend="extractive")
+def indexed(seeds: Path, home: Path, **overrides: Any) -> Components:
+    """The articles in `seeds` ingested into a fresh `home`, with the fake embedder and no model."""
+    settings = Settings(home=home, seeds_dir=seeds, llm_backend="extractive", **overrides)
     c = build_components(settings, embedder=WordHashEmbedder(dim=256))
     ensure_seeded(c)
-    yield c
+    return c
+
+
+def articles(tmp_path: Path, texts: dict[str, str], **overrides: Any) -> Components:
+    """`texts` (file stem -> text) written as articles under `tmp_path` and ingested."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, text in texts.items():
+        (seeds / f"{name}.txt").write_text(text)
+    return indexed(seeds, tmp_path / "home", **overrides)
+
+
+@pytest.fixture(scope="module")
+def components(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Components]:
+    yield indexed(REPO_ROOT / "seeds", tmp_path_factory.mktemp("home"))
 
 
 def pipeline(
@@ -188,10 +202,7 @@ def cup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Components]:
     }
     for name, text in texts.items():
         (seeds / f"{name}.txt").write_text(text)
-    settings = Settings(home=tmp_path_factory.mktemp("cup-home"), seeds_dir=seeds, llm_backend="extractive")
-    c = build_components(settings, embedder=WordHashEmbedder(dim=256))
-    ensure_seeded(c)
-    yield c
+    yield indexed(seeds, tmp_path_factory.mktemp("cup-home"))
 
 
 def test_a_question_about_several_years_is_a_fact_a_year_each_held_to_its_year(cup: Components) -> None:
@@ -238,10 +249,7 @@ def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Components]:
         "Harbour Bridge reopens a lane\n\nJune 9, 2021\n\n"
         "A second lane of the Harbour Bridge reopened on June 8, 2021.\n"
     )
-    settings = Settings(home=tmp_path_factory.mktemp("bridge-home"), seeds_dir=seeds, llm_backend="extractive")
-    c = build_components(settings, embedder=WordHashEmbedder(dim=256))
-    ensure_seeded(c)
-    yield c
+    yield indexed(seeds, tmp_path_factory.mktemp("bridge-home"))
 
 
 def test_a_timeline_gives_each_report_one_dated_line_in_date_order(bridge: Components) -> None:
@@ -255,13 +263,9 @@ def test_a_timeline_gives_each_report_one_dated_line_in_date_order(bridge: Compo
 
 
 def test_a_disagreeing_copy_past_the_prompts_budget_is_still_shown(tmp_path: Path) -> None:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    for name, who in (("report", "Alice Moreau"), ("copy", "Bruno Keller")):
-        (seeds / f"{name}.txt").write_text(f"Harbour Cup\n\n{who} won the 2018 Harbour Cup in a sprint finish.\n")
-    settings = Settings(home=tmp_path / "home", seeds_dir=seeds, llm_backend="extractive", evidence_max_sentences=1)
-    c = build_components(settings, embedder=WordHashEmbedder(dim=256))
-    ensure_seeded(c)
+    report = "Harbour Cup\n\n{} won the 2018 Harbour Cup in a sprint finish.\n"
+    texts = {"report": report.format("Alice Moreau"), "copy": report.format("Bruno Keller")}
+    c = articles(tmp_path, texts, evidence_max_sentences=1)
     q = "Who won the 2018 Harbour Cup?"
     p, gen = pipeline(c, "I don't know.")
     p.answer(q)
@@ -275,13 +279,13 @@ def test_a_disagreeing_copy_past_the_prompts_budget_is_still_shown(tmp_path: Pat
 
 
 def test_two_things_in_date_order_are_a_fact_each_held_to_its_name(tmp_path: Path) -> None:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "sequel.txt").write_text("Skyfarer 2\n\nSkyfarer 2 was released on December 1, 2017, for the Switch.\n")
-    (seeds / "remaster.txt").write_text("Skyfarer: Remastered\n\nSkyfarer: Remastered was released on May 29, 2020.\n")
-    settings = Settings(home=tmp_path / "home", seeds_dir=seeds, llm_backend="extractive")
-    c = build_components(settings, embedder=WordHashEmbedder(dim=256))
-    ensure_seeded(c)
+    c = articles(
+        tmp_path,
+        {
+            "sequel": "Skyfarer 2\n\nSkyfarer 2 was released on December 1, 2017, for the Switch.\n",
+            "remaster": "Skyfarer: Remastered\n\nSkyfarer: Remastered was released on May 29, 2020.\n",
+        },
+    )
     p, gen = pipeline(c, "It was released on May 29, 2020.", "It was released on December 1, 2017.")
     a = p.answer("When were Skyfarer: Remastered and Skyfarer 2 released, in date order?")
     assert a.answer.splitlines() == [
@@ -295,13 +299,11 @@ def test_two_things_in_date_order_are_a_fact_each_held_to_its_name(tmp_path: Pat
 
 
 def test_a_date_of_another_event_is_not_the_answer(tmp_path: Path) -> None:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
     reveal = "Skyfarer was officially announced on January 23, 2013."
-    (seeds / "news.txt").write_text(f"Skyfarer\n\n{reveal[:-1]}, and Nintendo said it will release on March 3, 2017.\n")
-    settings = Settings(home=tmp_path / "home", seeds_dir=seeds, llm_backend="extractive")
-    c = build_components(settings, embedder=WordHashEmbedder(dim=256))
-    ensure_seeded(c)
+    c = articles(
+        tmp_path, {"news": f"Skyfarer\n\n{reveal[:-1]}, and Nintendo said it will release on March 3, 2017.\n"}
+    )
+    seeds = c.settings.seeds_dir
     p, _ = pipeline(c, "Skyfarer was officially announced on January 23, 2013.")
     a = p.answer("When was Skyfarer released?")
     assert not a.refused and "release on March 3, 2017" in a.answer, a.answer
@@ -314,15 +316,14 @@ def test_a_date_of_another_event_is_not_the_answer(tmp_path: Path) -> None:
 
 
 def test_a_date_given_for_something_else_gives_way_to_the_passage_that_dates_what_was_asked(tmp_path: Path) -> None:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "addon.txt").write_text(
-        "Golden Land\n\nThe game was released on September 14, 2018. It came as part of the Skyfarer 2 season pass.\n"
+    c = articles(
+        tmp_path,
+        {
+            "addon": "Golden Land\n\nThe game was released on September 14, 2018. "
+            "It came as part of the Skyfarer 2 season pass.\n",
+            "store": "Store page\n\nSkyfarer 2 Deluxe Bundle. Release date. December 1, 2017.\n",
+        },
     )
-    (seeds / "store.txt").write_text("Store page\n\nSkyfarer 2 Deluxe Bundle. Release date. December 1, 2017.\n")
-    settings = Settings(home=tmp_path / "home", seeds_dir=seeds, llm_backend="extractive")
-    c = build_components(settings, embedder=WordHashEmbedder(dim=256))
-    ensure_seeded(c)
     p, gen = pipeline(c, "Skyfarer 2 was released on September 14, 2018.")
     a = p.answer("When was Skyfarer 2 released?")
     assert "September 14, 2018" in gen.prompts[0][1].content  # the model read both and chose the add-on's date
@@ -332,13 +333,13 @@ def test_a_date_given_for_something_else_gives_way_to_the_passage_that_dates_wha
 
 
 def test_an_answer_joined_from_two_articles_gives_way_to_the_best_passage(tmp_path: Path) -> None:
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "varga.txt").write_text("Chess\n\nLena Varga is the top seed in chess, for the second straight season.\n")
-    (seeds / "dell.txt").write_text("Chess\n\nMarco Dell honoured with the top seed trophy in chess.\n")
-    settings = Settings(home=tmp_path / "home", seeds_dir=seeds, llm_backend="extractive")
-    c = build_components(settings, embedder=WordHashEmbedder(dim=256))
-    ensure_seeded(c)
+    c = articles(
+        tmp_path,
+        {
+            "varga": "Chess\n\nLena Varga is the top seed in chess, for the second straight season.\n",
+            "dell": "Chess\n\nMarco Dell honoured with the top seed trophy in chess.\n",
+        },
+    )
     p, gen = pipeline(c, "Marco Dell is the top seed in chess for the second straight season [1][2].")
     a = p.answer("Who is the top seed in chess?")
     assert "Marco Dell" in gen.prompts[0][1].content  # both reports were read
