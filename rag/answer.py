@@ -37,7 +37,7 @@ from rag.grounding import (
 from rag.llm import Generator
 from rag.mentions import proper_names
 from rag.question import Analysis, analyze
-from rag.quoting import quote_dates, quote_figures, quote_names, with_marker
+from rag.quoting import quote_dates, quote_figures, quote_full_names, quote_names, with_marker
 from rag.retrieve import HybridRetriever
 from rag.rewrite import standalone_question
 from rag.settings import Settings
@@ -482,6 +482,8 @@ class AnswerPipeline:
                 continue
             source = " ".join(p.text for p in cited)
             quoted = quote_names(quote_dates(quote_figures(sentence, cited), cited), source)
+            if analysis.kind == "person":  # "Biden" for "who won?" is read as the source's "Joe Biden"
+                quoted = quote_full_names(quoted, source)
             sentences.append(label + with_marker(quoted, tail))
         notes: list[str] = []
         # Items of a list or a timeline differ by design; only one fact can be contradicted.

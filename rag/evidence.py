@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import TypeVar
 
-from rag.kinds import wants_organisation
+from rag.kinds import topic_words, wants_organisation
 from rag.mentions import MONTH_NAME, proper_names
 from rag.question import QUESTION_WORDS, Analysis, analyze
 from rag.sparse import tokenize
@@ -108,7 +108,8 @@ class Evidence:
 
 
 def question_terms(question: str) -> list[str]:
-    return [t for t in dict.fromkeys(tokenize(question)) if t not in QUESTION_WORDS]
+    """The terms a passage on the question holds: not "tell me", nor "date" of "what date"."""
+    return [t for t in dict.fromkeys(tokenize(topic_words(question))) if t not in QUESTION_WORDS]
 
 
 def looks_like_instruction(text: str) -> bool:
@@ -201,6 +202,8 @@ def select_evidence(
             chain = (*(previous_leans if context and _fragment(context.text) else ()), context) if context else ()
             words = set(tokenize(text)) | (previous_words if context else set())
             words |= subject.get(c.doc_id, set())
+            if analysis.event_terms and analysis.states_event(text):
+                words |= analysis.event_terms  # "released" for "when did it come out?"
             lexical = coverage(terms, words, idf)
             layers = [text, context.text if context else "", c.text, c.title]
             verdict = analysis.verdict(layers, c.date, near=2, named=named[c.doc_id])

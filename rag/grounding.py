@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from rag.evidence import Passage
-from rag.mentions import FUNCTION_WORDS, NUMBER_WORDS, compatible, person_names, proper_names
+from rag.mentions import FUNCTION_WORDS, MONTH_NAME, MONTHS, NUMBER_WORDS, compatible, person_names, proper_names
 from rag.question import QUESTION_WORDS, Analysis
 from rag.sparse import tokenize
 
@@ -95,12 +95,19 @@ def numbers(text: str) -> set[str]:
 
 
 def _held(term: str, passage_terms: set[str]) -> bool:
-    """A term is held by an exact match, or a shared stem of 6+ letters ("kilometers" ~ "kilometre")."""
+    """A term is held by an exact match, a shared stem of 6+ letters ("kilometers" ~ "kilometre"),
+    or, for a month, its abbreviation ("November" ~ "Nov.")."""
     if term in passage_terms:
+        return True
+    if term in _MONTH_TOKENS and any(_MONTH_TOKENS.get(p) == _MONTH_TOKENS[term] for p in passage_terms):
         return True
     return len(term) >= 6 and any(
         len(p) >= 6 and (p.startswith(term[:6]) and term.startswith(p[:6])) for p in passage_terms
     )
+
+
+_MONTH_TOKENS = {token: i for i, month in enumerate(MONTHS) for form in (month, month[:3]) for token in tokenize(form)}
+_MONTH_TOKENS["sept"] = 8
 
 
 def support(sentence: str, passage_text: str, question: str = "") -> float:
@@ -155,16 +162,23 @@ def _unheld_opening_name(sentence: str, passage_text: str, question: str) -> boo
 
 def names(text: str, *, first_too: bool = False) -> set[str]:
     """Capitalised words as written (a sentence's first only with `first_too`): a name
-    must be quoted exactly, since stemming would let "Ram" pass for "rammed".
+    must be quoted exactly, since stemming would let "Ram" pass for "rammed". Months and
+    weekdays are parts of dates, held to the passage as its other terms are ("Nov." for "November").
 
-    >>> sorted(names("The bomber was named Ram. He fled to Kabul."))
+    >>> sorted(names("The bomber was named Ram. On Monday, May 3 he fled to Kabul."))
     ['Kabul', 'Ram']
     """
     found: set[str] = set()
     for sentence in split_answer(text):
         words = re.findall(r"[\w’'-]+", sentence)
-        found.update(w for w in words[0 if first_too else 1 :] if w[:1].isupper())
+        found.update(w for w in words[0 if first_too else 1 :] if w[:1].isupper() and not _CALENDAR_WORD.fullmatch(w))
     return found
+
+
+_CALENDAR_WORD = re.compile(
+    MONTH_NAME.pattern
+    + r"|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)"
+)
 
 
 def place_citations(answer: str, passages: Sequence[Passage], question: str = "") -> tuple[list[Placed], list[str]]:

@@ -5,7 +5,9 @@ marks a sentence as holding the answer follow from it.
     >>> [answer_kind(q) for q in ("Who led the delegation?", "When was it released?", "Why does it matter?")]
     ['person', 'date', 'explanation']
 
-Shortcuts: English questions; the rules read the question's opening words and its first noun.
+Shortcuts: English questions; the rules read the question's opening words and its first noun,
+after a frame ("Tell me who …", "Can you say when …") or a leading phrase ("In 2019, who …",
+"At the talks, which …") that puts them further in.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ _TIMELINE = re.compile(
 )
 _NUMBER_Q = re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|high|often|deep|wide)\b", re.I)
 _DATE_Q = re.compile(
-    r"^\W*(?:(?:until|by|since) )?when\b|\b(?:what|which)(?: [\w'’-]+){0,3} (?:date|day|year|month)\b(?!-)", re.I
+    r"^\W*(?:(?:until|by|since) )?when\b"
+    r"|\b(?:what(?:['’]s)?|which)(?: [\w'’-]+){0,3} (?:date|day|year|month)\b(?!-)",
+    re.I,
 )
 _EXPLAIN_Q = re.compile(
     r"^\W*(?:why|how)\b|^\W*what (?:did|do|does|has|have|will|had) .+ (?:agree|agreed|say|said|announce|decide|plan|"
@@ -47,19 +51,102 @@ _EXPLAIN_Q = re.compile(
 _PARTICIPANTS = re.compile(
     r"^\W*who (?:else )?(?:travell?ed|accompanied|attended|joined|took part|were (?:in|part of|among|on))\b", re.I
 )
+_WH = r"(?:who|whom|whose|what|what's|which|when|where|why|how)"
+_AUX = r"(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)"
+# "Tell me …", "Can you tell me …", "I'd like to know …": a request that frames the question.
+_FRAME = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay|please)\W+)*(?:(?:can|could|would|will) you\s+)?(?:please\s+)?"
+    r"(?:(?:tell|show|give) (?:me|us)(?: about)?|do you know|i(?:'d| would) like to know|i (?:want|need) to know"
+    r"|i wonder|find out|let me know"
+    r"|(?:name|list|identify)(?=\s+(?:the|a|an|all|every|each|any|two|three|four|five)\b))\b[\s,:]*",
+    re.I,
+)
+# "In 2019, who …", "At the 2018 Winter Olympics, which nation …", "According to X, how many …":
+# a phrase before the comma sets the scene; the question proper starts after it.
+_LEADING_PHRASE = re.compile(
+    r"^\W*(?:in|at|on|for|during|after|before|under|over|from|by|since|as of|according to|with|within|"
+    r"following|throughout|among|between|of|regarding|because)\b[^,?]{1,120},\s*(?=" + _WH + r"\b|" + _AUX + r"\b)",
+    re.I,
+)
+
+
+def _unframed(question: str) -> str:
+    """The question past a request that frames it; a bare request ("Tell me X's revenue.") as "what is …"."""
+    framed = _FRAME.match(question)
+    if not framed or framed.end() >= len(question):
+        return question
+    q = question[framed.end() :]
+    return q if re.match(r"\W*(?:" + _WH + r"|" + _AUX + r"|if|whether)\b", q, re.I) else "what is " + q
+
+
+def question_clause(question: str) -> str:
+    """The question proper, past a request that frames it or a phrase that leads into it;
+    a bare request ("Tell me X's revenue.") reads as "what is …".
+
+    >>> question_clause("In 2016, who won the city marathon?"), question_clause("Tell me when it was founded.")
+    ('who won the city marathon?', 'when it was founded.')
+    >>> question_clause("Can you tell me the port's budget for 2016?")
+    "what is the port's budget for 2016?"
+    >>> question_clause("The council agreed to fund which two schools?")
+    'which two schools?'
+    """
+    q = _unframed(question.strip())
+    led = _LEADING_PHRASE.match(q)
+    if led:
+        return q[led.end() :]
+    if not re.match(r"\W*(?:" + _WH + r"|" + _AUX + r"|if|whether)\b", q, re.I):
+        # "The ministers agreed to improve cooperation between which two forces?": the question
+        # is where its question word is.
+        inner = re.search(r"\b(?:which|what|who|whom|whose|when|where|how (?:many|much))\b.*", q, re.I)
+        if inner:
+            return inner.group(0)
+    return q
+
+
+# "What date …", "the name of …", "what number …": words for the answer's slot, not for its topic.
+_SLOT = re.compile(
+    r"\b(?:what|which)(?:['’]s|\s+(?:is|was|are|were))?(?:\s+the)?\s+(?:exact\s+|precise\s+|full\s+)?"
+    r"(?:date|day|year|month|time|name|names|number|amount|figure|total)\b(?:\s+of\b)?",
+    re.I,
+)
+
+
+def topic_words(question: str) -> str:
+    """The question less the request that frames it and the words for its answer's slot: what a
+    passage that answers it must speak of.
+
+    >>> topic_words("Tell me the name of the club's coach."), topic_words("Up to what date did the fair run?")
+    ("what the club's coach.", 'Up to what did the fair run?')
+    """
+    return _SLOT.sub(lambda m: m[0].split()[0], _unframed(question))
+
+
 _YES_NO = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b", re.I)
-_WH_WORDS = re.compile(r"^\W*(?:(?:in|on|at|from|for|to|with|by) )?(?:which|what)\s+((?:[\w'’-]+\s*){1,6})", re.I)
+_WH_WORDS = re.compile(r"^\W*(?:(?:in|on|at|from|for|to|with|by) )?(?:which|what)\s+((?:[\w'’-]+\s*){1,10})", re.I)
+# Nouns for the kind of answer that a "which/what <noun>" question wants: roles people hold,
+# groups that act like people, places.
 _PERSON_NOUNS = {
     "person", "people", "official", "minister", "councillor", "councilor", "general", "legislator", "leader",
     "president", "player", "winner", "champion", "company", "firm", "team", "group", "outfit", "organisation",
     "organization", "party", "club", "author", "director", "chief", "head", "secretary", "commander", "man", "woman",
+    "side", "squad", "rider", "driver", "athlete", "cyclist", "runner", "golfer", "boxer", "swimmer", "skier",
+    "singer", "actor", "actress", "artist", "musician", "band", "writer", "novelist", "poet", "filmmaker",
+    "producer", "coach", "manager", "captain", "politician", "candidate", "founder", "owner", "ceo", "chairman",
+    "chairwoman", "spokesperson", "spokesman", "spokeswoman", "ambassador", "envoy", "officer", "governor",
+    "mayor", "senator", "premier", "chancellor", "king", "queen", "prince", "princess", "judge", "scientist",
+    "recipient", "laureate", "nominee", "successor", "predecessor", "buyer", "acquirer", "star",
 }  # fmt: skip
 _PLACE_NOUNS = {
-    "city", "country", "town", "province", "region", "place", "venue", "stadium", "state", "seaport", "port",
-    "district", "village", "capital", "airport", "location", "site", "area",
+    "city", "country", "nation", "town", "province", "region", "place", "venue", "stadium", "state", "seaport",
+    "port", "district", "village", "capital", "airport", "location", "site", "area", "continent", "island",
+    "county", "arena", "circuit", "hometown", "destination", "territory",
 }  # fmt: skip
 NUMBER_NOUNS = {"number", "amount", "total", "value", "cost", "price", "size", "length", "population", "toll",
-                 "revenue", "figure", "percentage", "share", "budget", "worth", "distance", "duration"}  # fmt: skip
+                 "revenue", "figure", "percentage", "share", "budget", "worth", "distance", "duration",
+                 "salary", "wage", "income", "profit", "earnings", "sales", "fee", "fine", "rate", "score",
+                 "age", "height", "weight", "capacity", "attendance", "turnover", "debt", "deficit", "margin",
+                 "speed"}  # fmt: skip
+_PREPOSITIONS = frozenset("of in at on for from with to by about".split())
 _AUXILIARIES = frozenset("do does did is are was were has have had will would can could should may might must".split())
 _NOT_PLURAL = re.compile(r"(?:ss|us|is|ics|news|['’]s)$", re.I)
 
@@ -78,7 +165,7 @@ def answer_kind(question: str) -> AnswerKind:
     >>> [answer_kind(q) for q in ("Who travelled with the President?", "Who is the minister who travelled with him?")]
     ['list', 'person']
     """
-    q = question.strip()
+    q = question_clause(question)
     if _COMPARISON.search(q):
         return "comparison"
     if _TIMELINE.search(q):
@@ -91,13 +178,13 @@ def answer_kind(question: str) -> AnswerKind:
         return "number"
     if _PARTICIPANTS.match(q):
         return "list"  # "Who travelled with the President?": everyone the articles name
-    if re.match(r"^\W*(?:who|whom|whose)\b", q, re.I):
+    if re.match(r"^\W*(?:(?:with|to|by|from|for|of|about) )?(?:who|whom|whose)\b", q, re.I):
         return "person"
     if re.match(r"^\W*where\b", q, re.I) or re.search(r"\blocation\b", q, re.I):
         return "place"
     if _EXPLAIN_Q.search(q):
         return "explanation"
-    if _YES_NO.match(q):
+    if _YES_NO.match(q) or re.match(r"^\W*(?:if|whether)\b", q, re.I):
         return "yes_no"
     m = _WH_WORDS.match(q)
     if m:
@@ -105,15 +192,25 @@ def answer_kind(question: str) -> AnswerKind:
         if re.match(r"^(?:\d+|two|three|four|five|six|seven|eight|nine|ten|other|several|all)$", words[0]):
             return "list"
         started = False
-        for word in words:  # the first noun decides: "Which Chinese officials met the Minister…" is a list
+        # The first noun decides: "Which Chinese officials met the Minister…" is a list.
+        for i, word in enumerate(words):
             if word in _AUXILIARIES or word in ("the", "a", "an"):
                 if started:
                     break  # the noun phrase ended: "What position does …" asks for one thing
                 continue  # "What was the death toll …": the phrase has not begun
+            if word in ("name", "names") and words[i + 1 : i + 2] == ["of"]:
+                started = False  # "the name of the minister …" asks what the minister asks
+                continue
+            if word in _PREPOSITIONS:
+                if started:
+                    break  # "the salary of the minister": the noun before "of" is the one asked for
+                continue
             started = True
             for kind, nouns in (("number", NUMBER_NOUNS), ("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS)):
                 if word in nouns:
                     return kind  # type: ignore[return-value]
+            if word.endswith("s") and word[:-1] in NUMBER_NOUNS:
+                return "number"  # "what were its revenues": figures, one for each thing named
             if word.endswith("s") and len(word) > 3 and not _NOT_PLURAL.search(word):
                 return "list"
     return "thing"
@@ -133,4 +230,4 @@ def wants_organisation(question: str) -> bool:
     >>> wants_organisation("Which militant outfit did they blame?"), wants_organisation("Which minister came?")
     (True, False)
     """
-    return bool(_ORGANISATION_Q.search(question))
+    return bool(_ORGANISATION_Q.search(question_clause(question)))

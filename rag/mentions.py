@@ -43,7 +43,9 @@ FUNCTION_WORDS = frozenset(
     "a an the this that these those it its he she they we i you his her their our my in on at of for to by from with "
     "and or but as if when while after before since during about over under who what where which why how is was "
     "were are be been has have had do does did will would can could should may might must not no yes also "
-    "according mr mrs ms dr".split()
+    "according mr mrs ms dr because although though unless until whether once despite regarding concerning among "
+    "between within without through throughout towards toward upon into onto across against along around beyond "
+    "via than then so yet nor either neither each every all any some both other another such there here".split()
 )
 QUARTER = re.compile(
     r"\b(?:q([1-4])|([1-4])q|(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter)\b", re.IGNORECASE
@@ -151,6 +153,20 @@ def date_precision(text: str) -> int:
     return 1 if years_in(text) or MONTH_NAME.search(text) else 0
 
 
+def names_day(text: str) -> bool:
+    """Whether a text dates something to a day ("May 15", "15th of May"), not only a month or a year.
+
+    >>> [names_day(t) for t in ("on May 15, 2012", "on December 6th", "in mid-December", "in May 2012")]
+    [True, True, False, False]
+    """
+    return bool(FULL_DATE.search(text) or _DAY_OF_MONTH.search(text))
+
+
+_DAY_OF_MONTH = re.compile(
+    rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?!\d)|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}", re.I
+)
+
+
 def compatible(a: str, b: str) -> bool:
     """Whether two values can both be true: equal, or one date a prefix of the other.
 
@@ -181,13 +197,17 @@ def date_values(text: str) -> set[str]:
 
 def proper_names(text: str) -> set[str]:
     """Capitalised words that are not a sentence's function words, lower-cased; none from a
-    text in capitals ("OFFICIAL ELECTION RESULTS"), where capitals mark nothing.
+    text in capitals ("OFFICIAL ELECTION RESULTS"), where capitals mark nothing, but an
+    acronym alone is a name ("TTP").
 
     >>> sorted(proper_names("The race was won by Tadej Pogačar of UAE Team Emirates."))
     ['emirates', 'pogačar', 'tadej', 'team', 'uae']
+    >>> proper_names("OFFICIAL ELECTION RESULTS"), proper_names("TTP")
+    (set(), {'ttp'})
     """
     words = re.findall(r"(?<![\w'’-])[A-Z][\w'’-]*", text)
-    if sum(w.isupper() and len(w) > 1 for w in words) * 2 > len(re.findall(r"[A-Za-z]{2,}", text)):
+    lettered = re.findall(r"[A-Za-z]{2,}", text)
+    if len(lettered) > 2 and sum(w.isupper() and len(w) > 1 for w in words) * 2 > len(lettered):
         return set()
     return {w.lower() for w in words if w.lower() not in FUNCTION_WORDS}
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from rag.kinds import NUMBER_NOUNS, AnswerKind, answer_kind
+from rag.kinds import NUMBER_NOUNS, AnswerKind, answer_kind, question_clause
 from rag.mentions import (
     FIGURE,
     FULL_DATE,
@@ -47,6 +47,7 @@ from rag.mentions import (
     full_dates,
     iso,
     months_in,
+    names_day,
     person_names,
     proper_names,
     quarter_value,
@@ -409,10 +410,24 @@ class Analysis:
         """
         if self.kind != "date":
             return frozenset()
-        rest = self.question
+        rest = question_clause(self.question)  # not "tell" of "Tell me when …"
         for e in self.events:
             rest = _EVENTS[e].sub(" ", rest)
         return frozenset(tokenize(rest)) - frozenset(tokenize(" ".join(QUESTION_WORDS)))
+
+    @cached_property
+    def event_terms(self) -> frozenset[str]:
+        """The terms by which a "when" question names its event ("come", "out" of "come out"):
+        a sentence that names the event in other words ("released") holds them too.
+
+        >>> sorted(analyze("When did the album come out?").event_terms)
+        ['come', 'out']
+        """
+        return frozenset(t for e in self.events for m in _EVENTS[e].finditer(self.question) for t in tokenize(m[0]))
+
+    def states_event(self, text: str) -> bool:
+        """Whether `text` names the event a "when" question asks the date of, in any of its words."""
+        return any(_EVENTS[e].search(text) for e in self.events)
 
     def other_event(self, text: str) -> str:
         """The word by which `text` dates another kind of event than the question asks about, when
@@ -427,6 +442,11 @@ class Analysis:
         found = (rx.search(text) for name, rx in _EVENTS.items() if name not in self.events)
         return next((m.group(0) for m in found if m), "")
 
+    @property
+    def to_the_day(self) -> bool:
+        """Whether the question asks for a date to the day ("On what exact date …?")."""
+        return self.kind == "date" and bool(_EXACT_DATE.search(self.question))
+
     def offers(self, text: str) -> float:
         """How plainly `text` holds the kind of answer asked for, from 0 to 1: a dated day for
         "when", a figure for "how many", a name the question does not already hold for "who"
@@ -439,6 +459,8 @@ class Analysis:
         """
         match self.kind:
             case "date":
+                if self.to_the_day and not names_day(text):
+                    return 0.0  # "mid-December" is no exact date
                 return date_precision(text) / 3
             case "number":
                 asked = set(FIGURE.findall(self.question.lower()))
@@ -511,10 +533,11 @@ class Analysis:
             if len(years) >= 2:
                 head, tail = self.question[: years[0].start()], self.question[years[-1].end() :]
                 return [(y, f"{head}{y}{tail}") for y in dict.fromkeys(m.group(1) for m in years)]
-        if self.kind == "timeline" and (m := _DEVELOPS.match(self.question)) and quantity(m["subject"]):
+        develops = _DEVELOPS.match(question_clause(self.question))
+        if self.kind == "timeline" and develops and quantity(develops["subject"]):
             periods = list(dict.fromkeys(p.group(0) for p in _PERIOD.finditer(self.question)))
             if len(periods) >= 2:
-                return [(p, f"What was {m['subject']} in {p}?") for p in periods]
+                return [(p, f"What was {develops['subject']} in {p}?") for p in periods]
         if self.kind in ("list", "timeline", "date", "place", "number") and (m := _TWO_NAMES.match(self.question)):
             rest = _ORDER_WORDS.sub("", m["rest"]).strip()
             aux = _SINGULAR.get(m["aux"].lower(), m["aux"])
@@ -532,8 +555,8 @@ class Analysis:
 _EVENTS = {
     name: re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
     for name, words in {
-        "release": r"releas\w*|launch\w*|debut\w*|(?:came|come|comes|coming) out|premier\w*|publish\w*|on sale"
-        r"|hits? (?:shelves|stores|theaters|theatres)|aired",
+        "release": r"releas\w*|launch\w*|debut\w*|(?:came|come|comes|coming) out|premier\w*|publish(?:ed|es|ing)?"
+        r"|on sale|hits? (?:shelves|stores|theaters|theatres)|aired",
         "announce": r"announc\w*|reveal\w*|unveil\w*|teas(?:ed|er)",
         "found": r"founded|founding|establish\w*|incorporat\w*|set up|formed",
         "hold": r"held|take place|took place|takes place|taking place|staged",
@@ -543,6 +566,7 @@ _EVENTS = {
         "acquire": r"acquir\w*|bought|buys?|purchas\w*|took over|takeover",
     }.items()
 }
+_EXACT_DATE = re.compile(r"\b(?:exact|precise|specific)\s+(?:date|day)\b", re.IGNORECASE)
 _PERIOD = re.compile(
     rf"(?:{QUARTER.pattern}|{MONTH_NAME.pattern})(?:\s+|\s+of\s+)(?:19|20)\d\d\b"
     r"|(?<![\w-])(?:19|20)\d\d(?![\w-])",

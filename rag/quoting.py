@@ -4,6 +4,7 @@ and its citation marker placed where it reads right.
 - a figure keeps the source's word and qualifier ("4" -> "four", "300" -> "over 300");
 - a date is given as fully as the passages give it ("2020" -> "May 29, 2020");
 - initials the model spaced out are written as the source writes them ("U. S." -> "U.S.");
+- a person the model names by surname alone gets the name the source gives ("Biden" -> "Joe Biden");
 - the marker goes before the final stop, after an abbreviation's or a cut quote's dots.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 
 from rag.evidence import Passage
 from rag.grounding import DIGITS
-from rag.mentions import FULL_DATE, NUMBER_WORDS, date_values
+from rag.mentions import FULL_DATE, NUMBER_WORDS, TITLE_WORDS, date_values, person_names
 
 _NUMBER_WORDS = NUMBER_WORDS[:13]  # "twelve" is the largest figure a source usually spells out
 
@@ -108,6 +109,37 @@ def quote_names(sentence: str, source: str) -> str:
         return bare
 
     return _SPACED_INITIALS.sub(joined, sentence)
+
+
+def quote_full_names(sentence: str, source: str) -> str:
+    """A person the sentence names by the last word of their name alone, named as the source
+    names them, where the source names one person by that word: an answer that says who is
+    read on its own, out of the passage.
+
+    >>> quote_full_names("Okafor won the race.", "Ada Okafor won the 2016 race.")
+    'Ada Okafor won the race.'
+    >>> quote_full_names("Minister Okafor won.", "Ada Okafor won.")
+    'Minister Ada Okafor won.'
+    >>> quote_full_names("Okafor won.", "Ada Okafor beat Ben Okafor.")
+    'Okafor won.'
+    >>> quote_full_names("Ben Okafor won.", "Ada Okafor won.")
+    'Ben Okafor won.'
+    """
+    by_last: dict[str, set[str]] = {}
+    for name in person_names(source):
+        by_last.setdefault(name.split()[-1], set()).add(name)
+    for last, names in by_last.items():
+        if len(names) != 1 or (full := next(iter(names))) in sentence:
+            continue
+
+        def named(m: re.Match[str], full: str = full) -> str:
+            before = re.findall(r"([\w’'-]+)\W*$", m.string[: m.start()])
+            if before and before[0][:1].isupper() and before[0].lower() not in TITLE_WORDS:
+                return m.group(0)  # another name's last word ("Ben Okafor")
+            return full
+
+        sentence = re.sub(rf"\b{re.escape(last)}\b", named, sentence)
+    return sentence
 
 
 def quote_dates(sentence: str, passages: Sequence[Passage]) -> str:

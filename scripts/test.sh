@@ -25,6 +25,9 @@ mkdir -p artifacts
 status=0
 run_eval() { .venv/bin/rag eval "$@" || status=1; }
 RAG_HOME="$(mktemp -d)" run_eval --questions evals/questions.jsonl --out artifacts/eval
+# The same questions as another user would word them: the analysis must not hang on the phrasing.
+RAG_HOME="$(mktemp -d)" run_eval --questions evals/reworded.jsonl --thresholds evals/thresholds-reworded.yaml \
+    --out artifacts/eval-reworded
 run_eval --corpus seeds --questions evals/forms.jsonl --thresholds evals/thresholds-forms.yaml --out artifacts/eval-forms
 external="${RAG_EXTERNAL_SETS:-../shared/external}"
 if [ -d "$external/rgb_dev" ]; then

@@ -127,6 +127,15 @@ def test_the_form_question_files_load() -> None:
     assert all(len(q.history) >= 4 for q in forms if q.type == "followup_chain")
 
 
+def test_the_reworded_questions_ask_the_same_as_the_originals_in_other_words() -> None:
+    original = load_questions(REPO_QUESTIONS)
+    reworded = load_questions(REPO_QUESTIONS.with_name("reworded.jsonl"))
+    assert [(q.id, q.answers, q.type, q.sources, q.history) for q in reworded] == [
+        (q.id, q.answers, q.type, q.sources, q.history) for q in original
+    ]
+    assert all(a.question != b.question for a, b in zip(original, reworded, strict=True))
+
+
 def test_planted_false_answers_load(tmp_path: Path) -> None:
     [q] = load_questions(write_jsonl(tmp_path, {**GOOD, "type": "conflict", "fake": ["Meng Jianzhu"]}))
     assert (q.type, q.fake) == ("conflict", ("Meng Jianzhu",))

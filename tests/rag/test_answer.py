@@ -345,3 +345,28 @@ def test_an_answer_joined_from_two_articles_gives_way_to_the_best_passage(tmp_pa
     assert "Marco Dell" in gen.prompts[0][1].content  # both reports were read
     assert not a.refused and "Lena Varga" in a.answer and "Marco Dell" not in a.answer, a.answer
     assert any("joins what separate articles say" in n for n in a.notes), a.notes
+
+
+def test_a_person_named_by_surname_alone_is_named_as_the_source_names_them(tmp_path: Path) -> None:
+    c = articles(tmp_path, {"race": "Marathon\n\nAda Okafor won the 2016 city marathon in record time.\n"})
+    p, _ = pipeline(c, "Okafor won it.")
+    a = p.answer("In 2016, who won the city marathon?")  # the question word after a leading phrase
+    assert not a.refused and a.answer == "Ada Okafor won it [1].", a.answer
+
+
+def test_an_organisation_answered_by_its_acronym_is_an_answer(tmp_path: Path) -> None:
+    text = "Investigators held the militant outfit Northern Liberation Front (NLF) responsible for the blast."
+    c = articles(tmp_path, {"blast": f"Blast\n\n{text}\n"})
+    p, _ = pipeline(c, "NLF")
+    a = p.answer("Which militant outfit was held responsible for the blast by investigators?")
+    assert not a.refused and a.answer == "NLF [1].", (a.answer, a.notes)
+
+
+def test_an_exact_date_asked_for_is_not_answered_by_a_month(tmp_path: Path) -> None:
+    text = "The harbour drill began on March 3, 2016 and will run until mid-April, the navy said."
+    c = articles(tmp_path, {"drill": f"Drill\n\n{text}\n"})
+    p, _ = pipeline(c, "The harbour drill ended in mid-April.")
+    assert p.answer("On what exact date did the harbour drill end?").refused
+    p, _ = pipeline(c, "The harbour drill will run until mid-April.")
+    a = p.answer("Until when will the harbour drill run?")
+    assert not a.refused and "mid-April" in a.answer, (a.answer, a.notes)

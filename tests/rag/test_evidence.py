@@ -35,6 +35,17 @@ def test_a_sentence_that_holds_the_answer_asked_for_outranks_one_that_only_repea
     assert evidence.passages[0].doc_id == "b"
 
 
+def test_a_sentence_naming_the_asked_event_in_other_words_holds_the_questions_words_for_it() -> None:
+    hits = [
+        hit("a", "Skyfarer will be on sale at the studio's shop from June 1."),
+        hit("b", "Skyfarer was released for consoles on March 3, 2017."),
+        hit("c", "The studio's publisher moved Skyfarer to a new engine on May 2, 2015."),
+    ]
+    q = "When did Skyfarer come out?"
+    passages = select_evidence(q, hits, lambda t: 1.0 if t in ("come", "out") else 0.1, analysis=analyze(q)).passages
+    assert [p.doc_id for p in passages][:2] == ["b", "a"]  # both name a release; the publisher does not
+
+
 def test_who_prefers_a_named_person_then_an_office_the_question_does_not_name() -> None:
     hits = [
         hit("a", "A Pakistani delegation will soon visit Xinjiang."),
@@ -149,3 +160,12 @@ def test_a_prize_of_another_name_is_set_aside() -> None:
     evidence = select_evidence(q, hits, flat, analysis=analyze(q))
     assert [p.doc_id for p in evidence.passages] == ["b"]
     assert [p.doc_id for p in evidence.rejected] == ["a"]
+
+
+def test_the_words_of_a_request_or_of_the_answers_slot_are_not_asked_of_the_passage() -> None:
+    hits = [hit("a", "The harbour fair will run until mid-December, the organisers said.")]
+    idf = flat
+    plain = select_evidence("Until when will the harbour fair run?", hits, idf).coverage
+    assert plain == 1.0
+    assert select_evidence("Tell me until when the harbour fair will run.", hits, idf).coverage == plain
+    assert select_evidence("Up to what date will the harbour fair run?", hits, idf).coverage > 0.7

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.evidence import Passage
-from rag.grounding import find_conflicts, place_citations, says_dont_know, support
+from rag.grounding import SUPPORTED, find_conflicts, place_citations, says_dont_know, support
 from rag.question import analyze
 
 BORDER = Passage(1, "a", "A", None, 0, 60, "Pakistan shares a 600-kilometre-long border with Xinjiang.", 1.0)
@@ -33,6 +33,13 @@ def test_a_name_that_opens_the_answer_must_be_in_the_passage_too() -> None:
     assert kept == [] and dropped
     kept, _ = place_citations("Pakistan shares a 600-kilometre-long border.", [BORDER], "How long is the border?")
     assert kept and kept[0][1] == [1]
+
+
+def test_a_weekday_or_a_month_is_held_as_a_date_not_as_a_name() -> None:
+    q = "When did the third season of Skyfarer premiere?"
+    sentence = "The third season of Skyfarer premiered on Thursday, November 12, 2020."
+    assert support(sentence, "Skyfarer's third season premiered Nov. 12, 2020 on the network.", q) >= SUPPORTED
+    assert support(sentence, "Skyfarer's third season premiered Nov. 19, 2020 on the network.", q) < SUPPORTED
 
 
 def test_question_words_need_no_support_but_new_facts_do() -> None:

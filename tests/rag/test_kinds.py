@@ -1,0 +1,45 @@
+"""The kind of answer a question wants does not hang on how it is phrased."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.kinds import answer_kind, wants_organisation
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # a scene-setting phrase before the question word
+        ("In 2016, who won the city marathon?", "person"),
+        ("At the 2012 regional games, which nation won the most medals?", "place"),
+        ("According to the mayor, how many people were evacuated?", "number"),
+        ("During the storm, when did the power come back?", "date"),
+        ("In March, what did the two councils agree on?", "explanation"),
+        # a request that frames it
+        ("Tell me who founded the bakery.", "person"),
+        ("Can you tell me when the bridge opened?", "date"),
+        ("Tell me the port's budget for 2016.", "number"),
+        ("Tell me the name of the finance minister.", "person"),
+        ("Could you tell me whether the road is finished?", "yes_no"),
+        ("Name the winner of the 2016 city marathon.", "person"),
+        ("List the officials who attended the opening.", "list"),
+        # the question word elsewhere than first
+        ("With whom did the mayor sign the deal?", "person"),
+        ("The council voted to fund which two schools?", "list"),
+        ("What's the release date of the new phone?", "date"),
+        # the noun asked about: a role, a figure, the noun before "of"
+        ("Which cyclist took the mountain stage?", "person"),
+        ("Which side won the final?", "person"),
+        ("What were the company's revenues in 2016?", "number"),
+        ("What is the salary of the mayor?", "number"),
+        ("What is the name of the club's new coach?", "person"),
+    ],
+)
+def test_the_kind_is_read_past_the_phrasing(question: str, kind: str) -> None:
+    assert answer_kind(question) == kind
+
+
+def test_an_organisation_is_asked_for_past_a_leading_phrase() -> None:
+    assert wants_organisation("In 2016, which firm bought the mill?")
+    assert not wants_organisation("In 2016, which minister opened the mill?")
