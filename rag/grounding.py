@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from rag.evidence import Passage
-from rag.mentions import FUNCTION_WORDS, MONTH_NAME, MONTHS, NUMBER_WORDS, compatible, person_names, proper_names
+from rag.mentions import FUNCTION_WORDS, MONTHS, NUMBER_WORDS, compatible, person_names, proper_names
 from rag.question import QUESTION_WORDS, Analysis
 from rag.sparse import tokenize
 
@@ -162,23 +162,24 @@ def _unheld_opening_name(sentence: str, passage_text: str, question: str) -> boo
 
 def names(text: str, *, first_too: bool = False) -> set[str]:
     """Capitalised words as written (a sentence's first only with `first_too`): a name
-    must be quoted exactly, since stemming would let "Ram" pass for "rammed". Months and
-    weekdays are parts of dates, held to the passage as its other terms are ("Nov." for "November").
+    must be quoted exactly, since stemming would let "Ram" pass for "rammed". A month is one
+    name however it is written ("Nov." is "November"); a weekday is part of a date the
+    sentence gives, held to the passage as its other terms are.
 
-    >>> sorted(names("The bomber was named Ram. On Monday, May 3 he fled to Kabul."))
-    ['Kabul', 'Ram']
+    >>> sorted(names("The bomber was named Ram. On Monday, Nov. 3 he fled to Kabul."))
+    ['Kabul', 'November', 'Ram']
     """
     found: set[str] = set()
     for sentence in split_answer(text):
         words = re.findall(r"[\w’'-]+", sentence)
-        found.update(w for w in words[0 if first_too else 1 :] if w[:1].isupper() and not _CALENDAR_WORD.fullmatch(w))
+        for w in words[0 if first_too else 1 :]:
+            if w[:1].isupper() and not _WEEKDAY.fullmatch(w):
+                found.add(_MONTH_BY_FORM.get(w.lower(), w))
     return found
 
 
-_CALENDAR_WORD = re.compile(
-    MONTH_NAME.pattern
-    + r"|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)"
-)
+_WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day")
+_MONTH_BY_FORM = {form: month.title() for month in MONTHS for form in (month, month[:3])} | {"sept": "September"}
 
 
 def place_citations(answer: str, passages: Sequence[Passage], question: str = "") -> tuple[list[Placed], list[str]]:
