@@ -106,8 +106,9 @@ def _held(term: str, passage_terms: set[str]) -> bool:
     )
 
 
-_MONTH_TOKENS = {token: i for i, month in enumerate(MONTHS) for form in (month, month[:3]) for token in tokenize(form)}
-_MONTH_TOKENS["sept"] = 8
+# A month's written forms ("november", "nov", "sept"), each to the month's index in MONTHS.
+_MONTH_FORMS = {form: i for i, month in enumerate(MONTHS) for form in (month, month[:3])} | {"sept": 8}
+_MONTH_TOKENS = {token: i for form, i in _MONTH_FORMS.items() for token in tokenize(form)}
 
 
 def support(sentence: str, passage_text: str, question: str = "") -> float:
@@ -174,12 +175,12 @@ def names(text: str, *, first_too: bool = False) -> set[str]:
         words = re.findall(r"[\w’'-]+", sentence)
         for w in words[0 if first_too else 1 :]:
             if w[:1].isupper() and not _WEEKDAY.fullmatch(w):
-                found.add(_MONTH_BY_FORM.get(w.lower(), w))
+                month = _MONTH_FORMS.get(w.lower())
+                found.add(w if month is None else MONTHS[month].title())
     return found
 
 
 _WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day")
-_MONTH_BY_FORM = {form: month.title() for month in MONTHS for form in (month, month[:3])} | {"sept": "September"}
 
 
 def place_citations(answer: str, passages: Sequence[Passage], question: str = "") -> tuple[list[Placed], list[str]]:

@@ -13,6 +13,7 @@ after a frame ("Tell me who …", "Can you say when …") or a leading phrase ("
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from rag.mentions import years_in
@@ -70,15 +71,19 @@ _LEADING_PHRASE = re.compile(
 )
 
 
+_OPENS_QUESTION = re.compile(r"\W*(?:" + _WH + r"|" + _AUX + r"|if|whether)\b", re.I)
+
+
 def _unframed(question: str) -> str:
     """The question past a request that frames it; a bare request ("Tell me X's revenue.") as "what is …"."""
     framed = _FRAME.match(question)
     if not framed or framed.end() >= len(question):
         return question
     q = question[framed.end() :]
-    return q if re.match(r"\W*(?:" + _WH + r"|" + _AUX + r"|if|whether)\b", q, re.I) else "what is " + q
+    return q if _OPENS_QUESTION.match(q) else "what is " + q
 
 
+@lru_cache(maxsize=1024)  # read by every step of one question's analysis, some once per sentence
 def question_clause(question: str) -> str:
     """The question proper, past a request that frames it or a phrase that leads into it;
     a bare request ("Tell me X's revenue.") reads as "what is …".
@@ -94,7 +99,7 @@ def question_clause(question: str) -> str:
     led = _LEADING_PHRASE.match(q)
     if led:
         return q[led.end() :]
-    if not re.match(r"\W*(?:" + _WH + r"|" + _AUX + r"|if|whether)\b", q, re.I):
+    if not _OPENS_QUESTION.match(q):
         # "The ministers agreed to improve cooperation between which two forces?": the question
         # is where its question word is.
         inner = re.search(r"\b(?:which|what|who|whom|whose|when|where|how (?:many|much))\b.*", q, re.I)
@@ -121,7 +126,7 @@ def topic_words(question: str) -> str:
     return _SLOT.sub(lambda m: m[0].split()[0], _unframed(question))
 
 
-_YES_NO = re.compile(r"^\W*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)\b", re.I)
+_YES_NO = re.compile(r"^\W*(?:" + _AUX + r"|if|whether)\b", re.I)  # "if …" after "Tell me"
 _WH_WORDS = re.compile(r"^\W*(?:(?:in|on|at|from|for|to|with|by) )?(?:which|what)\s+((?:[\w'’-]+\s*){1,10})", re.I)
 # Nouns for the kind of answer that a "which/what <noun>" question wants: roles people hold,
 # groups that act like people, places.
@@ -184,7 +189,7 @@ def answer_kind(question: str) -> AnswerKind:
         return "place"
     if _EXPLAIN_Q.search(q):
         return "explanation"
-    if _YES_NO.match(q) or re.match(r"^\W*(?:if|whether)\b", q, re.I):
+    if _YES_NO.match(q):
         return "yes_no"
     m = _WH_WORDS.match(q)
     if m:

@@ -144,11 +144,7 @@ def date_precision(text: str) -> int:
     """
     if FULL_DATE.search(text):
         return 3
-    if re.search(
-        rf"\b{MONTH}\s+(?:of\s+)?(?:19|20)\d\d\b|\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}",
-        text,
-        re.IGNORECASE,
-    ):
+    if _MONTH_OF_YEAR.search(text) or _DAY_OF_MONTH.search(text):
         return 2
     return 1 if years_in(text) or MONTH_NAME.search(text) else 0
 
@@ -162,8 +158,9 @@ def names_day(text: str) -> bool:
     return bool(FULL_DATE.search(text) or _DAY_OF_MONTH.search(text))
 
 
+_MONTH_OF_YEAR = re.compile(rf"\b{MONTH}\s+(?:of\s+)?(?:19|20)\d\d\b", re.I)
 _DAY_OF_MONTH = re.compile(
-    rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?!\d)|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}", re.I
+    rf"\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}", re.I
 )
 
 

@@ -437,7 +437,7 @@ class Analysis:
         >>> a.other_event("It was announced on May 2, 2013."), a.other_event("They revealed it will release in May.")
         ('announced', '')
         """
-        if not self.events or any(_EVENTS[e].search(text) for e in self.events):
+        if not self.events or self.states_event(text):
             return ""
         found = (rx.search(text) for name, rx in _EVENTS.items() if name not in self.events)
         return next((m.group(0) for m in found if m), "")
@@ -533,8 +533,8 @@ class Analysis:
             if len(years) >= 2:
                 head, tail = self.question[: years[0].start()], self.question[years[-1].end() :]
                 return [(y, f"{head}{y}{tail}") for y in dict.fromkeys(m.group(1) for m in years)]
-        develops = _DEVELOPS.match(question_clause(self.question))
-        if self.kind == "timeline" and develops and quantity(develops["subject"]):
+        develops = _DEVELOPS.match(question_clause(self.question)) if self.kind == "timeline" else None
+        if develops and quantity(develops["subject"]):
             periods = list(dict.fromkeys(p.group(0) for p in _PERIOD.finditer(self.question)))
             if len(periods) >= 2:
                 return [(p, f"What was {develops['subject']} in {p}?") for p in periods]
