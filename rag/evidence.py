@@ -213,9 +213,15 @@ def select_evidence(
                 c.doc_id, c.title, c.date, s, e, text, rank, lexical + prior + lift, lexical, OFFERS_WEIGHT * offers
             )
             key = (c.doc_id, s)
-            if verdict == "violates" or analysis.unmet(layers, c.date, near=2):
-                # Set aside: it states something else than the question asks for, or does not state
-                # the year or number the question names; a refusal can say what it holds.
+            if (
+                verdict == "violates"
+                or analysis.unmet(layers, c.date, near=2)
+                or analysis.rival_name(" ".join(layers[:2]))
+            ):
+                # Set aside: it states something else than the question asks for, does not state
+                # the year or number the question names, or names another event, title or person
+                # of the name the question gives ("French Open" for "US Open"); a refusal can say
+                # what it holds.
                 if key not in rejected or rejected[key].score < sent.score:
                     rejected[key] = sent
                 best[c.chunk_id] = max(best.get(c.chunk_id, -10.0), sent.score - 10.0)

@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from lemminflect import getAllLemmas
+
+from rag.dates import format_date
 from rag.evidence import Passage
 from rag.mentions import FUNCTION_WORDS, MONTHS, NUMBER_WORDS, compatible, person_names, proper_names
 from rag.question import QUESTION_WORDS, Analysis
@@ -126,12 +129,15 @@ def support(sentence: str, passage_text: str, question: str = "") -> float:
     1.0
     >>> support("Nadal won the US Open title.", "Contenders for the US Open title.", "Who won the US Open?")
     0.25
+    >>> support("The fair took place in May.", "The fair, in May, drew crowds.", "When did the fair take place?")
+    1.0
     """
     asked = set(tokenize(question))
     # A figure is what a sentence adds even when it is a number word the tokenizer drops ("four").
     figures = {f"#{n}" for n in numbers(sentence) - numbers(question)}
     terms = {t for t in tokenize(sentence) if t not in QUESTION_WORDS and not t.isdigit()} | figures
-    novel = terms - asked
+    # "took place" for "take place": the question's verb in another tense adds nothing.
+    novel = {t for t in terms - asked if _verb_stem(t) not in asked}
     if question and terms and not novel:
         return 0.0
     focus = novel or terms
@@ -145,6 +151,14 @@ def support(sentence: str, passage_text: str, question: str = "") -> float:
     if unheld or _unheld_opening_name(sentence, passage_text, question):
         share /= 2
     return share
+
+
+@lru_cache(maxsize=4096)
+def _verb_stem(term: str) -> str:
+    """The stemmed base of an irregular verb's form ("took" -> "take", "met" -> "meet"); else
+    the term. Regular forms share a stem already ("agreed", "agree")."""
+    lemmas = getAllLemmas(term, upos="VERB").get("VERB", ())
+    return tokenize(lemmas[0])[0] if lemmas and tokenize(lemmas[0]) else term
 
 
 def _unheld_opening_name(sentence: str, passage_text: str, question: str) -> bool:
@@ -234,9 +248,29 @@ def _trim_tail(sentence: str) -> str | None:
     return head + "." if head else None
 
 
+# A question about the report itself: its date is the article's, which no sentence states.
+_ABOUT_THE_REPORT = re.compile(r"\b(?:report(?:ed)?|article|story|published|publication|dated)\b", re.I)
+
+
+def dated(p: Passage, question: str) -> str:
+    """A passage as grounds for an answer to `question`: with its article's date, as the prompt
+    gives it and written out, when the question asks when something was reported. The date of
+    an event the passage reports is another matter: a date the model takes from the article's
+    ("will soon visit" -> "on January 19") is its own.
+
+    >>> p = Passage(1, "a", "T", 20250205, 0, 9, "They met.", 1.0)
+    >>> dated(p, "When was the meeting reported?"), dated(p, "When did they meet?")
+    ('They met. (published 2025-02-05, February 5, 2025)', 'They met.')
+    """
+    if not p.date or not _ABOUT_THE_REPORT.search(question):
+        return p.text
+    month = MONTHS[p.date // 100 % 100 - 1].capitalize()
+    return f"{p.text} (published {format_date(p.date)}, {month} {p.date % 100}, {p.date // 10000})"
+
+
 def _place(sentence: str, claimed: list[int], passages: Sequence[Passage], question: str) -> Placed | None:
     by_n = {p.n: p for p in passages}
-    scored = sorted(((support(sentence, p.text, question), p.n) for p in passages), reverse=True)
+    scored = sorted(((support(sentence, dated(p, question), question), p.n) for p in passages), reverse=True)
     if not scored:
         return None
     best, best_n = scored[0]
@@ -248,14 +282,14 @@ def _place(sentence: str, claimed: list[int], passages: Sequence[Passage], quest
         articles: dict[str, list[Passage]] = {}
         for p in passages:
             articles.setdefault(p.doc_id, []).append(p)
-        together = ((" ".join(p.text for p in ps), d) for d, ps in articles.items() if len(ps) > 1)
+        together = ((" ".join(dated(p, question) for p in ps), d) for d, ps in articles.items() if len(ps) > 1)
         joint, doc_id = max(((support(sentence, text, question), d) for text, d in together), default=(0.0, ""))
         if joint < SUPPORTED:
             return None
         return sentence, [n for s, n in scored if s > 0 and by_n[n].doc_id == doc_id][:2], joint
     markers = [best_n]
     for n in claimed:  # the model's own marker, when it holds up
-        if n in by_n and n not in markers and support(sentence, by_n[n].text, question) >= SUPPORTED:
+        if n in by_n and n not in markers and support(sentence, dated(by_n[n], question), question) >= SUPPORTED:
             markers.append(n)
     return sentence, markers, best
 

@@ -111,7 +111,7 @@ def question_clause(question: str) -> str:
 # "What date …", "the name of …", "what number …": words for the answer's slot, not for its topic.
 _SLOT = re.compile(
     r"\b(?:what|which)(?:['’]s|\s+(?:is|was|are|were))?(?:\s+the)?\s+(?:exact\s+|precise\s+|full\s+)?"
-    r"(?:date|day|year|month|time|name|names|number|amount|figure|total)\b(?:\s+of\b)?",
+    r"(?:date|day|year|month|time|name|names|number|amount|figure|total|position|role|post|job)\b(?:\s+of\b)?",
     re.I,
 )
 
@@ -150,7 +150,7 @@ NUMBER_NOUNS = {"number", "amount", "total", "value", "cost", "price", "size", "
                  "revenue", "figure", "percentage", "share", "budget", "worth", "distance", "duration",
                  "salary", "wage", "income", "profit", "earnings", "sales", "fee", "fine", "rate", "score",
                  "age", "height", "weight", "capacity", "attendance", "turnover", "debt", "deficit", "margin",
-                 "speed"}  # fmt: skip
+                 "speed", "production", "output", "delivery", "deliveries"}  # fmt: skip
 _PREPOSITIONS = frozenset("of in at on for from with to by about".split())
 _AUXILIARIES = frozenset("do does did is are was were has have had will would can could should may might must".split())
 _NOT_PLURAL = re.compile(r"(?:ss|us|is|ics|news|['’]s)$", re.I)
@@ -218,6 +218,36 @@ def answer_kind(question: str) -> AnswerKind:
                 return "number"  # "what were its revenues": figures, one for each thing named
             if word.endswith("s") and len(word) > 3 and not _NOT_PLURAL.search(word):
                 return "list"
+    if not _OPENS_QUESTION.match(q) and not _ANY_WH.search(q):
+        return _phrase_kind(q)
+    return "thing"
+
+
+_ANY_WH = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
+_PERIOD_WORD = re.compile(r"^(?:q[1-4]|h[12]|\d[\w'’-]*|[ivxlc]+)$", re.I)
+
+
+def _phrase_kind(phrase: str) -> AnswerKind:
+    """A search-box phrase ("super bowl 2021 location", "tesla revenue q1 2021") asks for what
+    its last noun names, past the years, quarters and numerals that narrow it.
+
+    >>> [_phrase_kind(q) for q in ("city marathon 2019 winner", "festival host city", "game release date")]
+    ['person', 'place', 'date']
+    >>> [_phrase_kind(q) for q in ("port revenue q1 2021", "port history")]
+    ['number', 'thing']
+    """
+    words = [w for w in re.findall(r"[\w'’-]+", phrase.lower()) if not _PERIOD_WORD.match(w)]
+    if not words:
+        return "thing"
+    head = words[-1]
+    if head in ("date", "day"):
+        return "date"
+    if head in NUMBER_NOUNS or (head.endswith("s") and head[:-1] in NUMBER_NOUNS):
+        return "number"
+    if head in _PLACE_NOUNS:
+        return "place"
+    if head in _PERSON_NOUNS:
+        return "person"
     return "thing"
 
 

@@ -209,6 +209,31 @@ def proper_names(text: str) -> set[str]:
     return {w.lower() for w in words if w.lower() not in FUNCTION_WORDS}
 
 
+# Words that make a name an event's or a prize's ("the College Football Awards Show"), not a person's.
+_EVENT_WORDS = frozenset(
+    """award awards prize prizes trophy cup open championship championships games olympics bowl league
+    tournament series festival show ceremony gala conference summit election elections final finals
+    grand prix marathon classic expo fair week day""".split()
+)
+
+
+def not_people(text: str) -> set[str]:
+    """The capitalised words of `text`, lower-cased as `proper_names` gives them, that name no
+    person: the words of an event's or a prize's name, months, acronyms.
+
+    >>> sorted(not_people("The winner will be named at the NBC Sports Awards Show in May; Ana Ruiz hosts."))
+    ['awards', 'may', 'nbc', 'show', 'sports']
+    """
+    words: set[str] = set()
+    for run in NAME_RUN.finditer(text):
+        written = run.group(0).split()
+        lowered = [w.lower() for w in written]
+        if {re.sub(r"['’]s$", "", w) for w in lowered} & _EVENT_WORDS:
+            words.update(lowered)
+        words.update(w.lower() for w in written if w.lower() in MONTHS or re.sub(r"['’]s$", "", w).isupper())
+    return words
+
+
 def months_in(text: str) -> set[str]:
     """Months a text names (capitalised, "Jan." too), as "01".."12".
 

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from rag.kinds import NUMBER_NOUNS, AnswerKind, answer_kind, question_clause
+from rag.kinds import NUMBER_NOUNS, AnswerKind, answer_kind, question_clause, wants_organisation
 from rag.mentions import (
+    DEMONYM,
     FIGURE,
     FULL_DATE,
     FUNCTION_WORDS,
@@ -39,6 +40,7 @@ from rag.mentions import (
     MONTHS,
     NUMBER_WORDS,
     QUARTER,
+    TITLE_WORDS,
     YEAR,
     date_precision,
     date_value,
@@ -48,6 +50,7 @@ from rag.mentions import (
     iso,
     months_in,
     names_day,
+    not_people,
     person_names,
     proper_names,
     quarter_value,
@@ -103,6 +106,9 @@ _QUALIFIERS: dict[str, dict[str, re.Pattern[str]]] = {
     },
 }
 _NARROWING = {"junior", "doubles", "part"}
+# The nation of what a question counts ("how many Chinese troops"), a qualifier of its own group.
+_NATIONALITY = "nationality"
+_COUNTED_NATIONALITY = re.compile(r"\b(?i:how many)\s+([A-Z][a-z]+)\s+([a-z]+)")
 # A prize or a contest by the name before its kind ("Maxwell Award", "World Cup").
 _PRIZE = re.compile(r"(?<![\w#])([A-Z][\w'’.&-]*)\s+(Awards?|Prizes?|Cups?|Troph(?:y|ies)|Medals?)\b")
 _PRONOUN = re.compile(r"she|her|he|his|him", re.I)
@@ -216,19 +222,68 @@ class Analysis:
         (dots and possessives dropped): "the U.S. Open" -> (("us", "open"),). Single words are
         left out: a passage may well say "Pakistan" for "Islamabad" or "the company" for "Tesla"
         (required, they cost 3 of 56 seed questions and 1 of 50 RGB ones their evidence)."""
-        runs: list[tuple[str, ...]] = []
         taken = " ".join(c.text for c in self.constraints)
-        for m in _NAME_RUN.finditer(self.question):
-            words = []
-            for w in re.findall(r"[\w.'’-]+", m.group(0)):
-                if not w[:1].isupper() or w in taken or MONTH_NAME.fullmatch(w):
-                    continue
-                word = re.sub(r"['’]s$|\.", "", w).lower().strip("-")
-                if word and word not in FUNCTION_WORDS:
-                    words.append(word)
-            if len(words) >= 2:
-                runs.append(tuple(words))
-        return tuple(runs)
+        return tuple(run for run in _name_runs(self.question, taken) if len(run) >= 2)
+
+    def other_edition(self, text: str) -> str:
+        """The year a sentence gives the name the question names, where that is another year
+        than the one asked about and the asked year there is another name's: "… won his first
+        major at the US Open in 2021 … after the 2022 NCAA championship" is about 2021, not
+        "the 2022 US Open".
+
+        >>> a = analyze("Who won the 2022 Harbour Open?")
+        >>> a.other_edition("Ruiz won the Harbour Open in 2021, after the 2022 NCAA title.")
+        '2021'
+        >>> a.other_edition("Ruiz, the Harbour Open champion of 2021, won again in 2022.")
+        ''
+        """
+        asked = {v for c in self.constraints if c.kind == "year" for v in c.value.split(",")}
+        if not asked:
+            return ""
+        for name in self.names:
+            beside: set[str] = set()
+            for m in _name_pattern(name).finditer(text):
+                beside |= years_in(text[max(0, m.start() - 12) : m.end() + 12])
+            if not beside or beside & asked:
+                continue
+            others = [
+                y
+                for y in asked
+                for m in re.finditer(rf"(?<!\d){y}(?!\d)", text)
+                if not re.match(r"\s+[A-Z]", text[m.end() :]) and not re.search(r"[A-Z][\w'’-]*\s+$", text[: m.start()])
+            ]
+            if not others:  # the asked year is there only as another name's ("the 2022 NCAA")
+                return ", ".join(sorted(beside))
+        return ""
+
+    def rival_name(self, text: str) -> str:
+        """A name `text` gives to another thing of the kind the question names, where it does not
+        name the question's own: "French Open" for "the US Open", "Super Bowl LV" for "Super Bowl
+        LVI", "Hunter Biden" for "Joe Biden". Rival names share the asked name's last word or two
+        of its words, and add one of their own; titles ("Minister") neither share nor add.
+
+        >>> a = analyze("Who won the 2018 Harbour Open?")
+        >>> a.rival_name("She won the River Open in 2018."), a.rival_name("She won the Open, a Harbour Open title.")
+        ('river open', '')
+        >>> analyze("Where was Super Fest LVI held?").rival_name("After Super Fest LV was held in Rome")
+        'super fest lv'
+        """
+        runs = [(run, set(_name_parts(run))) for run in _name_runs(text)]
+        # All its capitalised words: "the Harbour Counter-Terrorism Department (HCTD)" names "Harbour HCTD".
+        named = set(
+            _name_parts(tuple(re.sub(r"['’]s$|\.", "", w).lower() for w in re.findall(r"\b[A-Z][\w.'’-]*", text)))
+        )
+        for name in self.names:
+            parts = _name_parts(name)
+            own = set(parts)
+            if not own or own <= named:
+                continue
+            last = parts[-1]
+            for run, words in runs:
+                shared = words & own
+                if words - own and (last in shared or len(shared) >= 2):
+                    return " ".join(run)
+        return ""
 
     @cached_property
     def subtitled(self) -> tuple[tuple[str, str], ...]:
@@ -281,6 +336,7 @@ class Analysis:
     def unasked_narrowing(self) -> tuple[str, ...]:
         """Narrowing qualifier groups the question leaves open (so a passage naming one is narrower)."""
         asked = {c.group for c in self.constraints if c.kind == "qualifier"}
+        asked |= {g for g, values in _QUALIFIERS.items() if any(rx.search(self.question) for rx in values.values())}
         return tuple(g for g in _QUALIFIERS if g not in asked and set(_QUALIFIERS[g]) & _NARROWING)
 
     def verdicts(self, layers: Sequence[str], date: int | None = None, near: int = 1) -> list[Verdict]:
@@ -310,7 +366,9 @@ class Analysis:
         (`named`, when the caller has already looked for them in the texts' whole article, as
         `names_some`); meets if some constraint is met; else silent."""
         verdicts = self.verdicts(layers, date, near)
-        if "violates" in verdicts or (layers and self.narrower(layers[0])):
+        if "violates" in verdicts or (
+            layers and (self.narrower(layers[0]) or self.other_edition(" ".join(layers[:near])))
+        ):
             return "violates"
         if not (self.names_some(" ".join(layers)) if named is None else named):
             return "violates"  # none of the names the question gives: it is about something else
@@ -334,7 +392,7 @@ class Analysis:
                 case "number":
                     found.extend(f"{c.head} {n}" for n in _numbers_after(c.head, text) if n != c.value)
                 case "qualifier":
-                    found.extend(v for v, rx in _QUALIFIERS[c.group].items() if v != c.value and rx.search(text))
+                    found.extend(_other_qualifiers(c, text))
         if layers:
             found.extend(self.narrower(layers[0]))
         return list(dict.fromkeys(found))
@@ -466,7 +524,7 @@ class Analysis:
                 asked = set(FIGURE.findall(self.question.lower()))
                 return 1.0 if set(FIGURE.findall(text.lower())) - asked - years_in(text) else 0.0
             case "person" | "place":
-                return 1.0 if proper_names(text) - self.words else 0.0
+                return 1.0 if self.new_names(text) else 0.0
             case _:
                 return 0.0
 
@@ -487,11 +545,26 @@ class Analysis:
             case "date":
                 return date_values(text) - date_values(self.question)
             case _:
-                return proper_names(text) - self.words
+                return self.new_names(text)
+
+    def new_names(self, text: str) -> set[str]:
+        """The proper names of `text` (lower-cased) that the question does not give in any form:
+        "Pakistan" is given by "Pakistani", "China" by "Chinese".
+
+        >>> sorted(analyze("In which Pakistani city was it held?").new_names("Held in Pakistan, in Lahore."))
+        ['lahore']
+        """
+        found = proper_names(text) - self.words
+        if self.kind == "person" and not wants_organisation(self.question):
+            found -= not_people(text)  # who won is no "Awards Show"
+        return {n for n in found if not any(_one_name(n, w) for w in self.words)}
 
     def names_someone(self, text: str) -> bool:
         """Whether `text` names a person (a name of two words or more, no title) the question does not."""
-        return any(not set(n.lower().split()) & self.words for n in person_names(text))
+        others = not_people(text)  # "the Sports Awards Show" is no one
+        return any(
+            not (words := set(n.lower().split())) & self.words and not words <= others for n in person_names(text)
+        )
 
     @cached_property
     def words(self) -> frozenset[str]:
@@ -594,6 +667,44 @@ def quantity(phrase: str) -> bool:
     return bool(set(re.findall(r"[a-z]+", phrase.lower())) & NUMBER_NOUNS)
 
 
+def _one_name(a: str, b: str) -> bool:
+    """Whether two words are one name's forms: all but the shorter's last letter shared, four or
+    more ("pakistan" and "pakistani", "china" and "chinese", not "austria" and "australia")."""
+    shared = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return shared >= 4 and shared >= min(len(a), len(b)) - 1
+
+
+def _name_pattern(name: tuple[str, ...]) -> re.Pattern[str]:
+    """A name as a text may write it: ("us", "open") matches "U.S. Open" and "US Open"."""
+    words = ("".join(re.escape(ch) + r"\.?" for ch in w) for w in name)
+    return re.compile(r"\b" + r"(?:['’]s)?[\s\-–]+(?:(?:de|of|the|del|la)\s+)?".join(words), re.I)
+
+
+def _name_parts(run: tuple[str, ...]) -> list[str]:
+    """A name's words that tell it apart, compounds split, a long word by its first five letters
+    (as `names_missing` reads them): titles ("minister") tell nothing, and "Century-Fox" is
+    "Century–Fox" is "Century Fox"."""
+    parts = (p for w in run for p in re.split(r"[-–—]", w) if p and p not in TITLE_WORDS)
+    return [p[:5] if len(p) >= 5 else p for p in parts]
+
+
+def _name_runs(text: str, taken: str = "") -> list[tuple[str, ...]]:
+    """The text's names of capitalised words, each as its lower-cased words (dots, possessives,
+    function words, months and the words in `taken` dropped): "the U.S. Open" -> ("us", "open")."""
+    runs: list[tuple[str, ...]] = []
+    for m in _NAME_RUN.finditer(text):
+        words = []
+        for w in re.findall(r"[\w.'’-]+", m.group(0)):
+            if not w[:1].isupper() or (taken and w in taken) or MONTH_NAME.fullmatch(w):
+                continue
+            word = re.sub(r"['’]s$|\.", "", w).lower().strip("-")
+            if word and word not in FUNCTION_WORDS:
+                words.append(word)
+        if words:
+            runs.append(tuple(words))
+    return runs
+
+
 def analyze(question: str) -> Analysis:
     """The question's answer kind and constraints.
 
@@ -641,6 +752,13 @@ def constraints(question: str) -> list[Constraint]:
         if free(m) and head not in _NOT_HEADS and not YEAR.fullmatch(m.group(2)):
             found.append(Constraint("number", m.group(0), str(_number_value(m.group(2))), head=_stem(head)))
             taken.append(m.span())
+    counted = _COUNTED_NATIONALITY.search(question)
+    if counted and DEMONYM.match(counted[1]):  # "how many Chinese troops": not another nation's troops
+        found.append(
+            Constraint(
+                "qualifier", f"{counted[1]} {counted[2]}", counted[1].lower(), head=counted[2], group=_NATIONALITY
+            )
+        )
     for group, values in _QUALIFIERS.items():
         for value, rx in values.items():
             if value in _NARROWING:
@@ -670,10 +788,10 @@ def _stem(word: str) -> str:
     return re.sub(r"(?:['’]s|s)$", "", word.lower())
 
 
-def _number_forms(value: str) -> list[re.Pattern[str]]:
+def _number_forms(value: str, words: bool = True) -> list[re.Pattern[str]]:
     n = int(value)
     forms = [rf"(?<![\d.,]){n}(?:st|nd|rd|th)?(?![\d]|[.,]\d)"]
-    if n < len(NUMBER_WORDS):
+    if words and n < len(NUMBER_WORDS):
         forms += [rf"\b{NUMBER_WORDS[n]}\b", rf"\b{_ORDINAL_WORDS[n]}\b"]
     roman = _to_roman(n)
     if roman and len(roman) > 1:
@@ -715,6 +833,8 @@ def _number_verdict(c: Constraint, text: str) -> Verdict:
     ('meets', 'violates')
     >>> _number_verdict(Constraint("number", "Chronicles 2", "2", head="chronicle"), "Chronicles: out on 2 May 2020")
     'silent'
+    >>> _number_verdict(Constraint("number", "stage 1", "1", head="stage"), "the first rider to win the race")
+    'silent'
     """
     if c.head:
         after = _numbers_after(c.head, text)
@@ -730,12 +850,29 @@ def _number_verdict(c: Constraint, text: str) -> Verdict:
             # is a day or a count.
             near = " ".join(" ".join(words[max(0, i - 4) : i]) for i in heads)
             return "meets" if any(form.search(near) for form in _number_forms(c.value)[1:]) else "silent"
+        # Away from its name the number is meant only as written: "first" or "one" there is an
+        # ordinary word ("the first Colombian to win" says nothing of "stage 1").
+        return "meets" if any(form.search(text) for form in _number_forms(c.value, words=False)) else "silent"
     return "meets" if any(form.search(text) for form in _number_forms(c.value)) else "silent"
 
 
 def _qualifier_verdict(c: Constraint, text: str) -> Verdict:
-    values = _QUALIFIERS[c.group]
-    if values[c.value].search(text):
+    if c.group == _NATIONALITY:
+        said = [n.lower() for n in _nations_of(c.head, text)]
+        return "meets" if c.value in said else "violates" if said else "silent"
+    if _QUALIFIERS[c.group][c.value].search(text):
         return "meets"
-    others = [v for v, rx in values.items() if v != c.value and rx.search(text)]
-    return "violates" if others else "silent"
+    return "violates" if _other_qualifiers(c, text) else "silent"
+
+
+def _other_qualifiers(c: Constraint, text: str) -> list[str]:
+    """The values of the constraint's kind that `text` gives in its place."""
+    if c.group == _NATIONALITY:
+        return [n for n in _nations_of(c.head, text) if n.lower() != c.value]
+    return [v for v, rx in _QUALIFIERS[c.group].items() if v != c.value and rx.search(text)]
+
+
+def _nations_of(noun: str, text: str) -> list[str]:
+    """The nations `text` gives `noun`: "300 Chinese troops" -> ["Chinese"]."""
+    found = re.finditer(rf"\b([A-Z][a-z]+)\s+{re.escape(noun)}\b", text)
+    return [m[1] for m in found if DEMONYM.match(m[1])]

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from rag.evidence import Passage
 from rag.grounding import DIGITS
-from rag.mentions import FULL_DATE, NUMBER_WORDS, TITLE_WORDS, date_values, person_names
+from rag.mentions import FULL_DATE, MONTHS, NUMBER_WORDS, TITLE_WORDS, date_values, person_names
 
 _NUMBER_WORDS = NUMBER_WORDS[:13]  # "twelve" is the largest figure a source usually spells out
 
@@ -72,7 +72,7 @@ def quote_figures(sentence: str, passages: Sequence[Passage]) -> str:
         word = _NUMBER_WORDS[int(n)]
         return word if re.search(rf"\b{word}\b", lowered) else n
 
-    sentence = re.sub(r"(?<![\w.,$])\d+(?![\w.,]\d)", word_form, sentence)
+    sentence = re.sub(r"(?<![\w.,$-])\d+(?![\w.,-]\d)", word_form, sentence)  # not a part of "2025-02-05"
     for m in re.finditer(rf"\b({_QUALIFIER})\s+(\$?[\d][\d,.]*\d|\$?\d|{'|'.join(_NUMBER_WORDS)})\b", source, re.I):
         figure = m.group(2)
         pattern = rf"(?<![\w$.,]){re.escape(figure)}(?![\w]|[.,]\d)"
@@ -142,6 +142,13 @@ def quote_full_names(sentence: str, source: str) -> str:
     return sentence
 
 
+_ISO_DATE = re.compile(r"\b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
+
+
+def _written(m: re.Match[str]) -> str:
+    return f"{MONTHS[int(m[2]) - 1].capitalize()} {int(m[3])}, {m[1]}"
+
+
 def quote_dates(sentence: str, passages: Sequence[Passage]) -> str:
     """A sentence's dates as fully as the passages it cites give them: a year or a month the
     passages date to one day becomes that day, in the passages' words.
@@ -149,10 +156,10 @@ def quote_dates(sentence: str, passages: Sequence[Passage]) -> str:
     >>> p = [Passage(1, "d", "T", None, 0, 60, "It was released by Nintendo on May 29, 2020 for Switch.", 1.0)]
     >>> quote_dates("It came out in 2020.", p), quote_dates("It came out in May 2020.", p)
     ('It came out on May 29, 2020.', 'It came out on May 29, 2020.')
-    >>> quote_dates("It came out on June 2, 2020.", p)
-    'It came out on June 2, 2020.'
-
+    >>> quote_dates("It came out on June 2, 2020.", p), quote_dates("2020-05-29.", p)
+    ('It came out on June 2, 2020.', 'May 29, 2020.')
     """
+    sentence = _ISO_DATE.sub(_written, sentence)  # as the prompt dates an article, written out for a reader
     source = " ".join(p.text for p in passages)
     if date_values(sentence) & {v for v in date_values(source) if len(v) == 10}:
         return sentence  # it already gives a day the passages give

@@ -28,6 +28,9 @@ RAG_HOME="$(mktemp -d)" run_eval --questions evals/questions.jsonl --out artifac
 # The same questions as another user would word them: the analysis must not hang on the phrasing.
 RAG_HOME="$(mktemp -d)" run_eval --questions evals/reworded.jsonl --thresholds evals/thresholds-reworded.yaml \
     --out artifacts/eval-reworded
+# Questions written by someone who had seen neither the pipeline nor the questions above.
+RAG_HOME="$(mktemp -d)" run_eval --questions evals/outsider.jsonl --thresholds evals/thresholds-outsider.yaml \
+    --out artifacts/eval-outsider
 run_eval --corpus seeds --questions evals/forms.jsonl --thresholds evals/thresholds-forms.yaml --out artifacts/eval-forms
 external="${RAG_EXTERNAL_SETS:-../shared/external}"
 if [ -d "$external/rgb_dev" ]; then

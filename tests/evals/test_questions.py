@@ -136,6 +136,13 @@ def test_the_reworded_questions_ask_the_same_as_the_originals_in_other_words() -
     assert all(a.question != b.question for a, b in zip(original, reworded, strict=True))
 
 
+def test_the_outsiders_questions_cover_each_kind_over_the_seeds() -> None:
+    outsider = load_questions(REPO_QUESTIONS.with_name("outsider.jsonl"))
+    seeds = {p.stem for p in (REPO_QUESTIONS.parents[1] / "seeds").glob("*.txt")}
+    assert {q.type for q in outsider} == {"factoid", "date", "multi_doc", "unanswerable"}
+    assert all(set(q.sources) <= seeds and bool(q.answers) == (q.type != "unanswerable") for q in outsider)
+
+
 def test_planted_false_answers_load(tmp_path: Path) -> None:
     [q] = load_questions(write_jsonl(tmp_path, {**GOOD, "type": "conflict", "fake": ["Meng Jianzhu"]}))
     assert (q.type, q.fake) == ("conflict", ("Meng Jianzhu",))

@@ -151,6 +151,66 @@ def test_a_sentence_that_holds_an_answer_already_is_not_joined_by_a_lower_one() 
     assert [p.doc_id for p in evidence.passages] == ["a"]
 
 
+def test_a_sentence_that_names_another_event_of_the_asked_name_is_set_aside() -> None:
+    hits = [
+        hit("a", "Ana Maxwell won the River Open in 2018, her second title after the Lake Open."),
+        hit("b", "Ana Maxwell beat Rick Owens at the 2018 Harbour Open for her first title."),
+        hit("c", "After Super Fest LV was held in Rome, the organisers chose Turin."),
+    ]
+    q = "Who won the 2018 Harbour Open?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert [p.doc_id for p in evidence.passages] == ["b"]
+    assert "a" in [p.doc_id for p in evidence.rejected]
+    q = "Where was Super Fest LVI held in 2022?"
+    assert select_evidence(q, hits, flat, analysis=analyze(q)).passages == []
+
+
+def test_a_sentence_that_gives_the_asked_name_another_year_is_set_aside_with_what_leans_on_it() -> None:
+    hits = [
+        report(
+            "a",
+            "Ana Ruiz won her first title at the Harbour Open in 2021, beating Rick Owens.",
+            "This came after she won the 2022 NCAA singles crown.",
+        ),
+        report("b", "Lea Brandt won the 2022 Harbour Open in straight sets."),
+    ]
+    q = "Who won the 2022 Harbour Open?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert [p.doc_id for p in evidence.passages] == ["b"]
+
+
+def test_a_number_tied_to_a_name_is_not_met_by_an_ordinary_first_elsewhere() -> None:
+    hits = [
+        hit("a", "Ana Maxwell became the first Chilean to win the Coastal Tour in 2019."),
+        hit("b", "Rick Owens won stage 1 of the 2019 Coastal Tour in a sprint."),
+    ]
+    q = "Who won stage 1 of the 2019 Coastal Tour?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert [p.doc_id for p in evidence.passages] == ["b"] and [p.doc_id for p in evidence.rejected] == ["a"]
+
+
+def test_a_count_of_another_nations_people_is_set_aside() -> None:
+    hits = [
+        hit("a", "Over 300 Ruritanian troops arrived for the border drill."),
+        hit("b", "About 120 Freedonian troops joined the border drill."),
+    ]
+    q = "How many Freedonian troops joined the border drill?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert [p.doc_id for p in evidence.passages] == ["b"] and [p.doc_id for p in evidence.rejected] == ["a"]
+    assert analyze(q).failures([hits[0].chunk.text]) == ["Ruritanian"]
+
+
+def test_the_name_of_a_ceremony_is_no_person_for_who() -> None:
+    hits = [
+        hit("a", "The winner of the 2019 Harbour Medal will be named at the NBC Sports Awards Show in December."),
+        hit("b", "Harbour Medal for 2019: Rick Owens wins."),
+    ]
+    q = "Tell me who won the Harbour Medal in 2019."
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert evidence.passages[0].doc_id == "b"
+    assert not analyze(q).offers(hits[0].chunk.text)
+
+
 def test_a_prize_of_another_name_is_set_aside() -> None:
     hits = [
         hit("a", "2019 Harbour Awards winners: Ana Maxwell and Rick Owens take top honours."),

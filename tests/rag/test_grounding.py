@@ -110,3 +110,18 @@ def test_a_sentence_may_join_passages_of_one_article_but_not_of_two() -> None:
     from_another_report = Passage(2, "b", "B", None, 0, 40, "Chen Mingguo led the delegation.", 0.9)
     kept, dropped = place_citations(sentence, [met, from_another_report], q)
     assert kept == [] and dropped == [sentence]
+
+
+def test_the_articles_date_holds_the_date_of_the_report_and_no_event_it_reports() -> None:
+    text = "The two mayors agreed to share flood data; a joint team will soon visit the dams."
+    dated = Passage(1, "a", "A", 20250205, 0, len(text), text, 1.0)
+    reported = "When was the report on the mayors' flood-data deal published?"
+    for answer in ("2025-02-05", "It was published on February 5, 2025."):
+        kept, _ = place_citations(answer, [dated], reported)
+        assert kept and kept[0][1] == [1]
+    kept, _ = place_citations("2025-02-05", [Passage(1, "a", "A", None, 0, len(text), text, 1.0)], reported)
+    assert kept == []
+    kept, _ = place_citations("It was published on March 5, 2025.", [dated], reported)
+    assert kept == []
+    kept, _ = place_citations("The team will visit the dams on February 5, 2025.", [dated], "When will the team visit?")
+    assert kept == []

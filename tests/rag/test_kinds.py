@@ -34,6 +34,13 @@ from rag.kinds import answer_kind, wants_organisation
         ("What were the company's revenues in 2016?", "number"),
         ("What is the salary of the mayor?", "number"),
         ("What is the name of the club's new coach?", "person"),
+        # a search-box phrase: its last noun, past the years and quarters that narrow it
+        ("city marathon 2019 winner", "person"),
+        ("harbour festival host city", "place"),
+        ("skyfarer season 3 release date", "date"),
+        ("bakery revenue q1 2021", "number"),
+        ("mill flour output 2019", "number"),
+        ("harbour festival history", "thing"),
     ],
 )
 def test_the_kind_is_read_past_the_phrasing(question: str, kind: str) -> None:
