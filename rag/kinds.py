@@ -224,7 +224,8 @@ def answer_kind(question: str) -> AnswerKind:
 
 
 _ANY_WH = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
-_PERIOD_WORD = re.compile(r"^(?:q[1-4]|h[12]|\d[\w'’-]*|[ivxlc]+)$", re.I)
+# A year, a quarter, a number or a Roman numeral up to 89 ("lviii"; not "civil").
+_PERIOD_WORD = re.compile(r"^(?:q[1-4]|h[12]|\d[\w'’-]*|(?=[ivxl])(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))$", re.I)
 
 
 def _phrase_kind(phrase: str) -> AnswerKind:
@@ -233,8 +234,8 @@ def _phrase_kind(phrase: str) -> AnswerKind:
 
     >>> [_phrase_kind(q) for q in ("city marathon 2019 winner", "festival host city", "game release date")]
     ['person', 'place', 'date']
-    >>> [_phrase_kind(q) for q in ("port revenue q1 2021", "port history")]
-    ['number', 'thing']
+    >>> [_phrase_kind(q) for q in ("port revenue q1 2021", "port history", "fest lviii host city")]
+    ['number', 'thing', 'place']
     """
     words = [w for w in re.findall(r"[\w'’-]+", phrase.lower()) if not _PERIOD_WORD.match(w)]
     if not words:
