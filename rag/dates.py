@@ -6,6 +6,7 @@ import calendar
 import re
 
 from rag.errors import BadInput
+from rag.mentions import MONTHS
 
 _DATE = re.compile(r"^(\d{4})(?:-?(\d{2})(?:-?(\d{2}))?)?$")
 
@@ -30,6 +31,11 @@ def parse_bound(value: str | int | None, *, end: bool = False) -> int | None:
     if not 1 <= d <= last:
         raise BadInput(f"date {text!r} has no day {d} in that month")
     return year * 10000 + month * 100 + d
+
+
+def written_date(value: int) -> str:
+    """20250205 -> 'February 5, 2025', as a reader writes a date."""
+    return f"{MONTHS[value // 100 % 100 - 1].capitalize()} {value % 100}, {value // 10000}"
 
 
 def format_date(value: int | None) -> str | None:

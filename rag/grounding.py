@@ -27,7 +27,7 @@ from typing import Any
 
 from lemminflect import getAllLemmas
 
-from rag.dates import format_date
+from rag.dates import format_date, written_date
 from rag.evidence import Passage
 from rag.mentions import FUNCTION_WORDS, MONTHS, NUMBER_WORDS, compatible, person_names, proper_names
 from rag.question import QUESTION_WORDS, Analysis
@@ -158,7 +158,8 @@ def _verb_stem(term: str) -> str:
     """The stemmed base of an irregular verb's form ("took" -> "take", "met" -> "meet"); else
     the term. Regular forms share a stem already ("agreed", "agree")."""
     lemmas = getAllLemmas(term, upos="VERB").get("VERB", ())
-    return tokenize(lemmas[0])[0] if lemmas and tokenize(lemmas[0]) else term
+    base = tokenize(lemmas[0]) if lemmas else []  # "be" for "was" is a stopword: no base
+    return base[0] if base else term
 
 
 def _unheld_opening_name(sentence: str, passage_text: str, question: str) -> bool:
@@ -264,8 +265,7 @@ def dated(p: Passage, question: str) -> str:
     """
     if not p.date or not _ABOUT_THE_REPORT.search(question):
         return p.text
-    month = MONTHS[p.date // 100 % 100 - 1].capitalize()
-    return f"{p.text} (published {format_date(p.date)}, {month} {p.date % 100}, {p.date // 10000})"
+    return f"{p.text} (published {format_date(p.date)}, {written_date(p.date)})"
 
 
 def _place(sentence: str, claimed: list[int], passages: Sequence[Passage], question: str) -> Placed | None:

@@ -223,7 +223,7 @@ def answer_kind(question: str) -> AnswerKind:
     return "thing"
 
 
-_ANY_WH = re.compile(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
+_ANY_WH = re.compile(rf"\b{_WH}\b", re.I)
 # A year, a quarter, a number or a Roman numeral up to 89 ("lviii"; not "civil").
 _PERIOD_WORD = re.compile(r"^(?:q[1-4]|h[12]|\d[\w'’-]*|(?=[ivxl])(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))$", re.I)
 

@@ -270,9 +270,7 @@ class Analysis:
         """
         runs = [(run, set(_name_parts(run))) for run in _name_runs(text)]
         # All its capitalised words: "the Harbour Counter-Terrorism Department (HCTD)" names "Harbour HCTD".
-        named = set(
-            _name_parts(tuple(re.sub(r"['’]s$|\.", "", w).lower() for w in re.findall(r"\b[A-Z][\w.'’-]*", text)))
-        )
+        named = set(_name_parts(tuple(_name_word(w) for w in re.findall(r"\b[A-Z][\w.'’-]*", text))))
         for name in self.names:
             parts = _name_parts(name)
             own = set(parts)
@@ -335,8 +333,7 @@ class Analysis:
     @cached_property
     def unasked_narrowing(self) -> tuple[str, ...]:
         """Narrowing qualifier groups the question leaves open (so a passage naming one is narrower)."""
-        asked = {c.group for c in self.constraints if c.kind == "qualifier"}
-        asked |= {g for g, values in _QUALIFIERS.items() if any(rx.search(self.question) for rx in values.values())}
+        asked = {g for g, values in _QUALIFIERS.items() if any(rx.search(self.question) for rx in values.values())}
         return tuple(g for g in _QUALIFIERS if g not in asked and set(_QUALIFIERS[g]) & _NARROWING)
 
     def verdicts(self, layers: Sequence[str], date: int | None = None, near: int = 1) -> list[Verdict]:
@@ -688,6 +685,11 @@ def _name_parts(run: tuple[str, ...]) -> list[str]:
     return [p[:5] if len(p) >= 5 else p for p in parts]
 
 
+def _name_word(word: str) -> str:
+    """A name's word as names are compared: "U.S." -> "us", "Naqvi's" -> "naqvi"."""
+    return re.sub(r"['’]s$|\.", "", word).lower().strip("-")
+
+
 def _name_runs(text: str, taken: str = "") -> list[tuple[str, ...]]:
     """The text's names of capitalised words, each as its lower-cased words (dots, possessives,
     function words, months and the words in `taken` dropped): "the U.S. Open" -> ("us", "open")."""
@@ -697,7 +699,7 @@ def _name_runs(text: str, taken: str = "") -> list[tuple[str, ...]]:
         for w in re.findall(r"[\w.'’-]+", m.group(0)):
             if not w[:1].isupper() or (taken and w in taken) or MONTH_NAME.fullmatch(w):
                 continue
-            word = re.sub(r"['’]s$|\.", "", w).lower().strip("-")
+            word = _name_word(w)
             if word and word not in FUNCTION_WORDS:
                 words.append(word)
         if words:

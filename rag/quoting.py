@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.dates import written_date
 from rag.evidence import Passage
 from rag.grounding import DIGITS
-from rag.mentions import FULL_DATE, MONTHS, NUMBER_WORDS, TITLE_WORDS, date_values, person_names
+from rag.mentions import FULL_DATE, NUMBER_WORDS, TITLE_WORDS, date_values, person_names
 
 _NUMBER_WORDS = NUMBER_WORDS[:13]  # "twelve" is the largest figure a source usually spells out
 
@@ -146,7 +147,7 @@ _ISO_DATE = re.compile(r"\b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b")
 
 
 def _written(m: re.Match[str]) -> str:
-    return f"{MONTHS[int(m[2]) - 1].capitalize()} {int(m[3])}, {m[1]}"
+    return written_date(int(m[1] + m[2] + m[3]))
 
 
 def quote_dates(sentence: str, passages: Sequence[Passage]) -> str:
