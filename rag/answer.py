@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from rag.dates import format_date
+from rag.dates import days_named, format_date
 from rag.errors import GeneratorError
 from rag.evidence import Evidence, Passage, first_per_document, select_evidence
 from rag.forms import FACT, FACT_INSTRUCTION, FORMS, PARTS, Form, date_label, form_of, in_date_order
@@ -104,7 +104,10 @@ def build_prompt(
     RGB plain 3 of 50 answers: the 1.5B model heeds it where it comes last)."""
     lines = []
     for p in passages:
-        dated = f" (published {format_date(p.date)})" if with_dates and p.date else ""
+        dated = ""
+        if with_dates and p.date:  # and the days it names by weekday, which the model cannot count
+            days = "".join(f"; {word}: {format_date(day)}" for word, day in days_named(p.text, p.date))
+            dated = f" (published {format_date(p.date)}{days})"
         lines.append(f"[{p.n}]{dated} {p.text}")
     user = "Sources:\n" + "\n".join(lines) + f"\n\nQuestion: {question}\n{instruction}"
     return [Message("system", SYSTEM_PROMPT), Message("user", user)]

@@ -1,8 +1,10 @@
-"""Date bounds given by users (CLI flags, API filters) as YYYYMMDD integers."""
+"""Dates as YYYYMMDD integers: bounds given by users (CLI flags, API filters), and the days a
+dated report names by weekday."""
 
 from __future__ import annotations
 
 import calendar
+import datetime
 import re
 
 from rag.errors import BadInput
@@ -43,3 +45,37 @@ def format_date(value: int | None) -> str | None:
     if value is None:
         return None
     return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_WORD = re.compile(r"\b(yesterday|today|" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
+# A sentence about what is to come names a day ahead of its report, not the last one.
+_AHEAD = re.compile(r"\b(?:will|shall|next|upcoming|scheduled|due to|is to|are to|expected to)\b", re.IGNORECASE)
+
+
+def days_named(text: str, date: int) -> list[tuple[str, int]]:
+    """The days a report dated `date` names as a reporter does: "yesterday", "today", or a
+    weekday, which is the last one on or before the report's date ("on Wednesday" in a report of
+    Wednesday, February 5 is that day). Sentences about what is to come are left alone.
+
+    >>> days_named("They met on Wednesday. Talks ended yesterday.", 20250205)
+    [('Wednesday', 20250205), ('yesterday', 20250204)]
+    >>> days_named("He will visit on Friday.", 20250205)
+    []
+    """
+    day = datetime.date(date // 10000, date // 100 % 100, date % 100)
+    found: list[tuple[str, int]] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if _AHEAD.search(sentence):
+            continue
+        for m in _DAY_WORD.finditer(sentence):
+            word = m.group(1).lower()
+            if word == "today":
+                back = 0
+            elif word == "yesterday":
+                back = 1
+            else:
+                back = (day.weekday() - _WEEKDAYS.index(word)) % 7
+            named = day - datetime.timedelta(days=back)
+            found.append((m.group(1), named.year * 10000 + named.month * 100 + named.day))
+    return list(dict.fromkeys(found))

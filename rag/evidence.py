@@ -244,8 +244,12 @@ def select_evidence(
     ranked = sorted((p for key, p in candidates.items() if key in in_kept), key=lambda p: -p[0].score)
     best_score = max((p.score - FLOOR_OFFER * p.offer for p, _ in ranked), default=0.0)
     floor = (PER_DOCUMENT_FLOOR if per_document else RELATIVE_FLOOR) * best_score
-    if per_document:
-        firsts = first_per_document(ranked, lambda p: p[0].doc_id)  # each article's best
+    if per_document:  # each article's best first, of those above the floor (the rest stay in score order)
+        firsts = [
+            p
+            for p in first_per_document(ranked, lambda p: p[0].doc_id)
+            if p[0].score - FLOOR_OFFER * p[0].offer >= floor
+        ]
         ranked = firsts + [p for p in ranked if p not in firsts]
     repeats = 0
     for sent, leans_on in ranked:

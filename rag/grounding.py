@@ -27,7 +27,7 @@ from typing import Any
 
 from lemminflect import getAllLemmas
 
-from rag.dates import format_date, written_date
+from rag.dates import days_named, format_date, written_date
 from rag.evidence import Passage
 from rag.mentions import FUNCTION_WORDS, MONTHS, NUMBER_WORDS, compatible, person_names, proper_names
 from rag.question import QUESTION_WORDS, Analysis
@@ -254,18 +254,24 @@ _ABOUT_THE_REPORT = re.compile(r"\b(?:report(?:ed)?|article|story|published|publ
 
 
 def dated(p: Passage, question: str) -> str:
-    """A passage as grounds for an answer to `question`: with its article's date, as the prompt
-    gives it and written out, when the question asks when something was reported. The date of
-    an event the passage reports is another matter: a date the model takes from the article's
-    ("will soon visit" -> "on January 19") is its own.
+    """A passage as grounds for an answer to `question`: with the days it names by weekday
+    ("on Wednesday" in a report of February 5, 2025 is that day), and with its article's date
+    when the question asks when something was reported. The article's date is not the date of
+    an event it reports: a date the model takes from it ("will soon visit" -> "on January 19")
+    is its own.
 
     >>> p = Passage(1, "a", "T", 20250205, 0, 9, "They met.", 1.0)
     >>> dated(p, "When was the meeting reported?"), dated(p, "When did they meet?")
     ('They met. (published 2025-02-05, February 5, 2025)', 'They met.')
+    >>> dated(Passage(1, "a", "T", 20250205, 0, 9, "They met on Monday.", 1.0), "When did they meet?")
+    'They met on Monday. (Monday: 2025-02-03, February 3, 2025)'
     """
-    if not p.date or not _ABOUT_THE_REPORT.search(question):
+    if not p.date:
         return p.text
-    return f"{p.text} (published {format_date(p.date)}, {written_date(p.date)})"
+    notes = [f"{word}: {format_date(day)}, {written_date(day)}" for word, day in days_named(p.text, p.date)]
+    if _ABOUT_THE_REPORT.search(question):
+        notes.insert(0, f"published {format_date(p.date)}, {written_date(p.date)}")
+    return f"{p.text} ({'; '.join(notes)})" if notes else p.text
 
 
 def _place(sentence: str, claimed: list[int], passages: Sequence[Passage], question: str) -> Placed | None:

@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from typing import Literal
 
-from rag.mentions import years_in
+from rag.mentions import YEAR
 
 AnswerKind = Literal[
     "person", "place", "date", "number", "yes_no", "list", "explanation", "timeline", "comparison", "thing"
@@ -175,7 +175,7 @@ def answer_kind(question: str) -> AnswerKind:
         return "comparison"
     if _TIMELINE.search(q):
         return "timeline"
-    if len(years_in(q)) > 1 and re.match(r"^\W*(?:who|which|what)\b", q, re.I):
+    if len({m.group(1) for m in YEAR.finditer(q)}) > 1 and re.match(r"^\W*(?:who|which|what)\b", q, re.I):
         return "list"  # "Who won in 2018, 2019 and 2021?": one answer a year
     if _DATE_Q.search(q):
         return "date"

@@ -126,6 +126,20 @@ def years_in(text: str, date: int | None = None) -> set[str]:
     return out
 
 
+# A year that starts a span ("the first home winner since 1998") dates no event of the sentence.
+_SINCE_YEAR = re.compile(r"\bsince\s+" + YEAR.pattern, re.IGNORECASE)
+
+
+def span_years(text: str) -> set[str]:
+    """Years a text names only as the start of a span up to the time of writing.
+
+    >>> sorted(span_years("the first home winner since 1998, and in 2016"))
+    ['1998']
+    """
+    elsewhere = {m.group(1) for m in YEAR.finditer(_SINCE_YEAR.sub("", text))}
+    return {m.group(1) for m in _SINCE_YEAR.finditer(text)} - elsewhere
+
+
 def full_dates(text: str) -> set[str]:
     """Day-precise dates a text names, as YYYY-MM-DD.
 

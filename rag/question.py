@@ -55,6 +55,7 @@ from rag.mentions import (
     proper_names,
     quarter_value,
     quarters_in,
+    span_years,
     years_in,
 )
 from rag.sparse import tokenize
@@ -100,6 +101,7 @@ _QUALIFIERS: dict[str, dict[str, re.Pattern[str]]] = {
     "part": {
         "part": re.compile(
             r"\b(?:stage|leg|heat|round)\s+\d+\b|\b(?:first|second|third|fourth|opening) round\b"
+            r"|\b(?:opening|final|last|queen) (?:stage|leg|heat)\b"
             r"|\b(?:semi-?finals?|quarter-?finals?|qualifying|qualifiers?|group stage)\b",
             re.I,
         ),
@@ -150,7 +152,8 @@ class Constraint:
         match self.kind:
             case "year":
                 years = years_in(text, date)
-                return "meets" if years & set(self.value.split(",")) else "violates" if years else "silent"
+                met = years & set(self.value.split(","))
+                return "meets" if met else "violates" if years - span_years(text) else "silent"
             case "date":
                 dates = full_dates(text)
                 return "meets" if self.value in dates else "violates" if dates else "silent"
@@ -267,8 +270,10 @@ class Analysis:
         ('river open', '')
         >>> analyze("Where was Super Fest LVI held?").rival_name("After Super Fest LV was held in Rome")
         'super fest lv'
+        >>> analyze("Whom did the NR Harbour Board blame?").rival_name("The North Ridge Harbour Board blamed them.")
+        ''
         """
-        runs = [(run, set(_name_parts(run))) for run in _name_runs(text)]
+        runs = [(run, _name_parts(run)) for run in _name_runs(text)]
         # All its capitalised words: "the Harbour Counter-Terrorism Department (HCTD)" names "Harbour HCTD".
         named = set(_name_parts(tuple(_name_word(w) for w in re.findall(r"\b[A-Z][\w.'’-]*", text))))
         for name in self.names:
@@ -278,8 +283,9 @@ class Analysis:
                 continue
             last = parts[-1]
             for run, words in runs:
-                shared = words & own
-                if words - own and (last in shared or len(shared) >= 2):
+                shared, added = set(words) & own, [w for w in words if w not in own]
+                # What the asked name writes as initials is no word of another's ("NR" for "North Ridge").
+                if added and (last in shared or len(shared) >= 2) and "".join(w[0] for w in added) not in own:
                     return " ".join(run)
         return ""
 
@@ -313,8 +319,16 @@ class Analysis:
         return tuple(found)
 
     def names_some(self, text: str) -> bool:
-        """Whether a text holds a word of some name the question gives (or the question gives none)."""
-        return not self.names or len(self.names_missing(text)) < len(self.names)
+        """Whether a text holds a word of some name the question gives (or the question gives none).
+        Of a two-word name (a person's, mostly), a word counts where it is not part of another name
+        that shares only that word, and not the asked name's last: "Dr Lina Castell" holds no
+        "General Lina Moreau", where "Hunter Moreau" or "Lina" alone still count.
+
+        >>> a = analyze("How long did General Lina Moreau and Omar Haddad meet?")
+        >>> a.names_some("Dr Lina Castell said it lasted two hours."), a.names_some("Lina met him.")
+        (False, True)
+        """
+        return not self.names or any(_holds_word(name, _without_namesakes(text, name)) for name in self.names)
 
     def names_missing(self, text: str) -> list[str]:
         """The question's names of which a text holds no word (a long word by its first five letters).
@@ -322,13 +336,7 @@ class Analysis:
         >>> analyze("Who won the women's singles U.S. Open in 2021?").names_missing("Barty won Wimbledon.")
         ['us open']
         """
-        words = set(re.findall(r"\w+", text.lower().replace(".", "")))
-        stems = {w[:5] for w in words if len(w) >= 5}
-        return [
-            " ".join(run)
-            for run in self.names
-            if not any((w in words) if len(w) < 5 else (w[:5] in stems) for w in run)
-        ]
+        return [" ".join(run) for run in self.names if not _holds_word(run, text)]
 
     @cached_property
     def unasked_narrowing(self) -> tuple[str, ...]:
@@ -683,6 +691,29 @@ def _name_parts(run: tuple[str, ...]) -> list[str]:
     "Century–Fox" is "Century Fox"."""
     parts = (p for w in run for p in re.split(r"[-–—]", w) if p and p not in TITLE_WORDS)
     return [p[:5] if len(p) >= 5 else p for p in parts]
+
+
+def _holds_word(run: tuple[str, ...], text: str) -> bool:
+    """Whether a text holds a word of a name (a long word by its first five letters)."""
+    words = set(re.findall(r"\w+", text.lower().replace(".", "")))
+    stems = {w[:5] for w in words if len(w) >= 5}
+    return any((w in words) if len(w) < 5 else (w[:5] in stems) for w in run)
+
+
+def _without_namesakes(text: str, name: tuple[str, ...]) -> str:
+    """The text without the other names that share only the first word of a two-word name:
+    "Dr Lina Castell" for "General Lina Moreau". A longer name is a title's or an event's, whose
+    words other names share by right ("Harbour Open", "Harbour Mayoral Election")."""
+    parts = _name_parts(name)
+    if len(parts) != 2:
+        return text
+    own = set(parts)
+
+    def blank(m: re.Match[str]) -> str:
+        runs = [set(_name_parts(run)) for run in _name_runs(m.group(0))]
+        return " " if any(len(w & own) == 1 and parts[-1] not in w and w - own for w in runs) else m.group(0)
+
+    return _NAME_RUN.sub(blank, text)
 
 
 def _name_word(word: str) -> str:

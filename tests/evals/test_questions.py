@@ -139,7 +139,7 @@ def test_the_reworded_questions_ask_the_same_as_the_originals_in_other_words() -
 def test_the_outsiders_questions_cover_each_kind_over_the_seeds() -> None:
     outsider = load_questions(REPO_QUESTIONS.with_name("outsider.jsonl"))
     seeds = {p.stem for p in (REPO_QUESTIONS.parents[1] / "seeds").glob("*.txt")}
-    assert {q.type for q in outsider} == {"factoid", "date", "multi_doc", "unanswerable"}
+    assert {q.type for q in outsider} == {"factoid", "date", "multi_doc", "two_constraint", "unanswerable"}
     assert all(set(q.sources) <= seeds and bool(q.answers) == (q.type != "unanswerable") for q in outsider)
 
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from ingest.seed import ensure_seeded, ingestor_for
-from rag.answer import AnswerPipeline
+from rag.answer import AnswerPipeline, build_prompt
 from rag.errors import BadInput, GeneratorUnavailable
+from rag.evidence import Passage
 from rag.factory import Components, build_components
 from rag.settings import REPO_ROOT, Settings
 from rag.types import Answer, Message
@@ -84,6 +85,13 @@ def test_articles_dates_are_in_the_prompt_only_where_the_answer_turns_on_them(co
     undated, dated, year_named = (user.content for _, user in gen.prompts)
     assert "(published 2025-" in dated
     assert "(published" not in undated and "(published" not in year_named
+
+
+def test_a_weekday_in_a_dated_source_is_given_its_date_in_the_prompt() -> None:
+    text = "The two mayors agreed on Monday to share flood data."
+    source = Passage(1, "a", "A", 20250205, 0, len(text), text, 1.0)
+    (_, user) = build_prompt("When did the mayors agree?", [source], with_dates=True)
+    assert "(published 2025-02-05; Monday: 2025-02-03)" in user.content
 
 
 def test_marker_naming_no_source_is_never_shown(components: Components) -> None:

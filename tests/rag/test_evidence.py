@@ -94,6 +94,21 @@ def test_an_explanation_credits_a_sentence_with_the_names_its_article_gives() ->
     assert any("water rights" in p.text for p in evidence.passages), evidence.passages
 
 
+def test_an_article_whose_best_sentence_is_below_the_floor_does_not_cut_off_the_others() -> None:
+    hits = [
+        report(
+            "a",
+            "Omar Farid met Lin Hao at the Karachi water summit on Monday.",
+            "The two discussed water rights on the Indus.",
+            "They also discussed border trade and a summit in May.",
+        ),
+        hit("b", "Lin Hao flew home.", similarity=0.1),
+    ]
+    q = "What did Omar Farid and Lin Hao discuss at the Karachi water summit?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q), per_document=True, max_sentences=6)
+    assert all(any(w in p.text for p in evidence.passages) for w in ("water rights", "border trade"))
+
+
 def test_a_bare_date_after_a_field_label_takes_its_name_from_the_lines_before() -> None:
     hits = [
         report("a", "Skyfarer 2 and Skyfarer 2 Deluxe Bundle ...", "Release date.", "December 1, 2017 ..."),
@@ -209,6 +224,38 @@ def test_the_name_of_a_ceremony_is_no_person_for_who() -> None:
     evidence = select_evidence(q, hits, flat, analysis=analyze(q))
     assert evidence.passages[0].doc_id == "b"
     assert not analyze(q).offers(hits[0].chunk.text)
+
+
+def test_a_year_that_starts_a_span_dates_no_event_and_the_article_date_does() -> None:
+    hits = [
+        hit("a", "Lea Brandt won the Harbour Open final on Saturday, the first Chilean champion since 2011.", 20220709),
+        hit("b", "Ana Ruiz won the Harbour Open in 2011.", 20110702),
+    ]
+    q = "Who won the Harbour Open in 2022?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert [p.doc_id for p in evidence.passages] == ["a"]
+
+
+def test_an_article_that_names_only_another_person_of_a_first_name_is_about_someone_else() -> None:
+    hits = [
+        report("a", "General Lina Moreau met Admiral Omar Haddad on Monday.", "They spoke of the border."),
+        report("b", "Dr Lina Castell met the minister.", "The meeting lasted two hours."),
+    ]
+    q = "How long did the meeting between General Lina Moreau and Admiral Omar Haddad last?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert "b" not in [p.doc_id for p in evidence.passages]
+    assert analyze("How long did Omar Moreau speak?").names_some("Hunter Moreau spoke for an hour.")
+
+
+def test_a_named_stage_is_asked_by_final_stage_and_narrower_than_the_whole_race() -> None:
+    hits = [
+        hit("a", "Rick Owens sprinted to the stage 21 win in Lyon, the final stage of the 2021 Coastal Tour."),
+        hit("b", "Ana Maxwell won the 2021 Coastal Tour overall."),
+    ]
+    q = "Who won the final stage of the 2021 Coastal Tour?"
+    assert "a" in [p.doc_id for p in select_evidence(q, hits, flat, analysis=analyze(q)).passages]
+    q = "Who won the 2021 Coastal Tour?"
+    assert [p.doc_id for p in select_evidence(q, hits, flat, analysis=analyze(q)).passages] == ["b"]
 
 
 def test_a_prize_of_another_name_is_set_aside() -> None:

@@ -125,3 +125,17 @@ def test_the_articles_date_holds_the_date_of_the_report_and_no_event_it_reports(
     assert kept == []
     kept, _ = place_citations("The team will visit the dams on February 5, 2025.", [dated], "When will the team visit?")
     assert kept == []
+
+
+def test_a_weekday_in_a_dated_report_is_the_last_such_day_and_a_day_ahead_is_not() -> None:
+    text = "The two mayors agreed on Monday to share flood data."
+    report = Passage(1, "a", "A", 20250205, 0, len(text), text, 1.0)  # a Wednesday
+    question = "When did the mayors agree to share flood data?"
+    kept, _ = place_citations("They agreed on February 3, 2025.", [report], question)
+    assert kept and kept[0][1] == [1]
+    kept, _ = place_citations("They agreed on February 5, 2025.", [report], question)
+    assert kept == []
+    ahead = "The mayors will sign the flood-data deal on Monday."
+    later = Passage(1, "a", "A", 20250205, 0, len(ahead), ahead, 1.0)
+    kept, _ = place_citations("They sign it on February 3, 2025.", [later], "When will the mayors sign the deal?")
+    assert kept == []
