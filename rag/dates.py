@@ -60,10 +60,13 @@ def days_named(text: str, date: int) -> list[tuple[str, int]]:
 
     >>> days_named("They met on Wednesday. Talks ended yesterday.", 20250205)
     [('Wednesday', 20250205), ('yesterday', 20250204)]
-    >>> days_named("He will visit on Friday.", 20250205)
-    []
+    >>> days_named("He will visit on Friday.", 20250205), days_named("On Friday.", 20250231)
+    ([], [])
     """
-    day = datetime.date(date // 10000, date // 100 % 100, date % 100)
+    try:
+        day = datetime.date(date // 10000, date // 100 % 100, date % 100)
+    except ValueError:  # a page may claim February 31: it dates no weekday
+        return []
     found: list[tuple[str, int]] = []
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         if _AHEAD.search(sentence):
