@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from rag.dates import days_named, format_date
+from rag.dates import WEEKDAYS, days_named, format_date
 from rag.errors import GeneratorError
 from rag.evidence import Evidence, Passage, first_per_document, select_evidence
 from rag.forms import FACT, FACT_INSTRUCTION, FORMS, PARTS, Form, date_label, form_of, in_date_order
@@ -592,7 +592,7 @@ def _words(text: str) -> set[str]:
 
 
 _POSSESSIVE = re.compile(r"['’]s?$")
-_CALENDAR = frozenset(_MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_CALENDAR = frozenset(_MONTHS) | frozenset(WEEKDAYS)
 
 
 def _citation(n: int, p: Passage) -> Citation:

@@ -47,8 +47,8 @@ def format_date(value: int | None) -> str | None:
     return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
 
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAY_WORD = re.compile(r"\b(yesterday|today|" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_WORD = re.compile(r"\b(yesterday|today|" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
 # A sentence about what is to come names a day ahead of its report, not the last one.
 _AHEAD = re.compile(r"\b(?:will|shall|next|upcoming|scheduled|due to|is to|are to|expected to)\b", re.IGNORECASE)
 
@@ -78,7 +78,7 @@ def days_named(text: str, date: int) -> list[tuple[str, int]]:
             elif word == "yesterday":
                 back = 1
             else:
-                back = (day.weekday() - _WEEKDAYS.index(word)) % 7
+                back = (day.weekday() - WEEKDAYS.index(word)) % 7
             named = day - datetime.timedelta(days=back)
             found.append((m.group(1), named.year * 10000 + named.month * 100 + named.day))
     return list(dict.fromkeys(found))

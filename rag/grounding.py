@@ -27,7 +27,7 @@ from typing import Any
 
 from lemminflect import getAllLemmas
 
-from rag.dates import days_named, format_date, written_date
+from rag.dates import WEEKDAYS, days_named, format_date, written_date
 from rag.evidence import Passage
 from rag.mentions import FUNCTION_WORDS, MONTHS, NUMBER_WORDS, compatible, person_names, proper_names
 from rag.question import QUESTION_WORDS, Analysis
@@ -189,13 +189,13 @@ def names(text: str, *, first_too: bool = False) -> set[str]:
     for sentence in split_answer(text):
         words = re.findall(r"[\w’'-]+", sentence)
         for w in words[0 if first_too else 1 :]:
-            if w[:1].isupper() and not _WEEKDAY.fullmatch(w):
+            if w[:1].isupper() and w not in _WEEKDAY:
                 month = _MONTH_FORMS.get(w.lower())
                 found.add(w if month is None else MONTHS[month].title())
     return found
 
 
-_WEEKDAY = re.compile(r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day")
+_WEEKDAY = frozenset(day.title() for day in WEEKDAYS)
 
 
 def place_citations(answer: str, passages: Sequence[Passage], question: str = "") -> tuple[list[Placed], list[str]]:
