@@ -28,7 +28,7 @@ from itertools import pairwise
 from typing import TypeVar
 
 from rag.kinds import topic_words, wants_organisation
-from rag.mentions import MONTH_NAME, proper_names
+from rag.mentions import MONTH_NAME, acronyms, proper_names
 from rag.question import QUESTION_WORDS, Analysis, analyze
 from rag.sparse import tokenize
 from rag.types import Hit
@@ -173,6 +173,12 @@ def select_evidence(
         if analysis.kind in SUBJECT_KINDS
         else {}
     )
+    # "The office of the NYAG" holds "New York State Attorney General" where its article
+    # wrote the name out once before.
+    defined = {
+        doc_id: {short: set(tokenize(long)) for short, long in acronyms(" ".join(texts)).items()}
+        for doc_id, texts in article.items()
+    }
     for rank, hit in enumerate(hits):
         c = hit.chunk
         spans = list(c.sentences) or [(c.start, c.end)]
@@ -202,6 +208,9 @@ def select_evidence(
             chain = (*(previous_leans if context and _fragment(context.text) else ()), context) if context else ()
             words = set(tokenize(text)) | (previous_words if context else set())
             words |= subject.get(c.doc_id, set())
+            for short, long in defined[c.doc_id].items():
+                if re.search(rf"\b{short}\b", text):
+                    words |= long
             if analysis.event_terms and analysis.states_event(text):
                 words |= analysis.event_terms  # "released" for "when did it come out?"
             lexical = coverage(terms, words, idf)

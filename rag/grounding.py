@@ -85,6 +85,23 @@ def split_answer(text: str) -> list[str]:
     return out
 
 
+# An amount glued to its unit ("£71.6million", "$12.9bn", "£38m") is read as the same amount
+# written apart ("£71.6 million"): a source and an answer often write it differently.
+_GLUED = re.compile(r"(\d)(bn|mn|tn|billion|million|trillion)\b", re.IGNORECASE)
+_CURRENCY_SHORT = re.compile(r"([$£€]\d[\d,.]*)([mk])\b")
+_UNITS = {"bn": "billion", "mn": "million", "tn": "trillion", "m": "million", "k": "thousand"}
+
+
+def unglued(text: str) -> str:
+    """The text with amounts parted from their units, short units written out.
+
+    >>> unglued("Chelsea paid £71.6million, Alibaba raised $12.9bn and the keeper cost £38m.")
+    'Chelsea paid £71.6 million, Alibaba raised $12.9 billion and the keeper cost £38 million.'
+    """
+    text = _CURRENCY_SHORT.sub(lambda m: f"{m[1]} {_UNITS[m[2]]}", text)
+    return _GLUED.sub(lambda m: f"{m[1]} {_UNITS.get(m[2].lower(), m[2].lower())}", text)
+
+
 def numbers(text: str) -> set[str]:
     """Figures a text states, digits or small number words alike.
 
@@ -131,7 +148,10 @@ def support(sentence: str, passage_text: str, question: str = "") -> float:
     0.25
     >>> support("The fair took place in May.", "The fair, in May, drew crowds.", "When did the fair take place?")
     1.0
+    >>> support("The club paid £71.6 million.", "The club has paid the £71.6million fee.", "What did the club pay?")
+    1.0
     """
+    sentence, passage_text = unglued(sentence), unglued(passage_text)
     asked = set(tokenize(question))
     # A figure is what a sentence adds even when it is a number word the tokenizer drops ("four").
     figures = {f"#{n}" for n in numbers(sentence) - numbers(question)}
@@ -172,7 +192,7 @@ def _unheld_opening_name(sentence: str, passage_text: str, question: str) -> boo
     word = re.sub(r"[’']s$", "", first.group(1)).lower()
     if word in FUNCTION_WORDS or word in NUMBER_WORDS or len(word) < 3:
         return False
-    held = {w.lower() for w in re.findall(r"[\w’'-]+", f"{passage_text} {question}")}
+    held = {w.strip("'’-").lower() for w in re.findall(r"[\w’'-]+", f"{passage_text} {question}")}
     return word not in held and not any(_held(t, set(tokenize(passage_text))) for t in tokenize(word))
 
 
@@ -187,7 +207,8 @@ def names(text: str, *, first_too: bool = False) -> set[str]:
     """
     found: set[str] = set()
     for sentence in split_answer(text):
-        words = re.findall(r"[\w’'-]+", sentence)
+        # A quotation mark is no part of a name ("the bar is 'Oxy Pure'.").
+        words = [w.strip("'’-") for w in re.findall(r"[\w’'-]+", sentence)]
         for w in words[0 if first_too else 1 :]:
             if w[:1].isupper() and w not in _WEEKDAY:
                 month = _MONTH_FORMS.get(w.lower())

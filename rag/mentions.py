@@ -286,3 +286,31 @@ def quarter_value(m: re.Match[str]) -> str:
     if m.group(1) or m.group(2):
         return m.group(1) or m.group(2)
     return str(QUARTER_WORDS[m.group(3).lower()])
+
+
+_DEFINED = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|and|for|the|on)\s+)?){1,8})\(([A-Z][A-Za-z]{1,7})\)")
+
+
+def acronyms(text: str) -> dict[str, str]:
+    """The short forms a text defines, each to its long form: a report writes the name out
+    once, "(ABBR)" after it, then only the letters.
+
+    >>> acronyms("The Harbour Counter-Terrorism Department (HCTD) said… the North Ridge Port Authority (NRPA).")
+    {'HCTD': 'Harbour Counter-Terrorism Department', 'NRPA': 'North Ridge Port Authority'}
+    """
+    found: dict[str, str] = {}
+    for m in _DEFINED.finditer(text):
+        words = m.group(1).split()
+        short = m.group(2)
+        # The long form is the run of words from the one whose initial starts the short form,
+        # if every letter of the short form is, in order, an initial of those words (or of
+        # their parts: "Counter-Terrorism" gives C and T).
+        for i, w in enumerate(words):
+            if w[0] != short[0]:
+                continue
+            initials = "".join(p[0] for x in words[i:] for p in re.split(r"[-–]", x) if p and p[0].isupper())
+            letters = iter(initials)
+            if all(ch in letters for ch in short.upper()):
+                found[short] = " ".join(words[i:])
+                break
+    return found

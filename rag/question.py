@@ -78,6 +78,16 @@ _ORDINAL_WORDS = (
     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
 ).split()
 # Heads that name a thing's number rather than a count, when a question puts a number after them.
+# A common-noun place after a locative preposition ("hidden in the laundry basket").
+_SPOT = re.compile(
+    r"\b(?:in|at|inside|under|near|beside|behind|into|outside|beneath|on top of)\s+(?:the|a|an|his|her|their|its)\s+"
+    r"((?:[a-z][\w'’-]*\s+){0,2}[a-z][\w'’-]*)"
+)
+_NOT_SPOTS = frozenset(
+    "time times day days morning evening night afternoon week weekend month year years end past moment meantime "
+    "future wake aftermath run-up process way case statement interview report letter speech post tweet video "
+    "matter meeting event wake".split()
+)
 _NOT_HEADS = {"in", "on", "at", "of", "by", "for", "to", "and", "or", "the", "than", "about", "over", "under", "top"}
 
 # Restrictive qualifiers: words that split a competition, a ranking or an event into parts.
@@ -198,12 +208,16 @@ class Constraint:
         'meets'
         >>> c.in_context(["He won."], 20210718)
         'meets'
+        >>> Constraint("quarter", "Q2", "2").in_context(["It earned $2.5 a share.", "Its third-quarter results."])
+        'violates'
         """
         for text in layers[:near]:
             v = self.verdict(text, date)
             if v != "silent":
                 return v
-        if not self.required:
+        # A company's report is of one quarter: a passage that names only another quarter is
+        # about that one, though the sentence with the figure does not say so.
+        if not self.required and self.kind != "quarter":
             return "silent"
         far = [self.verdict(text, date) for text in layers[near:]] + [self.dated(date)]
         if "meets" in far:
@@ -276,6 +290,9 @@ class Analysis:
         runs = [(run, _name_parts(run)) for run in _name_runs(text)]
         # All its capitalised words: "the Harbour Counter-Terrorism Department (HCTD)" names "Harbour HCTD".
         named = set(_name_parts(tuple(_name_word(w) for w in re.findall(r"\b[A-Z][\w.'’-]*", text))))
+        # A word the question itself gives is no word of another's ("Airbus A350-900" for
+        # "Emirates' Airbus A350-900 order").
+        asked = set(_name_parts(tuple(_name_word(w) for w in re.findall(r"\b[A-Z][\w.'’-]*", self.question))))
         for name in self.names:
             parts = _name_parts(name)
             own = set(parts)
@@ -283,7 +300,7 @@ class Analysis:
                 continue
             last = parts[-1]
             for run, words in runs:
-                shared, added = set(words) & own, [w for w in words if w not in own]
+                shared, added = set(words) & own, [w for w in words if w not in own and w not in asked]
                 # What the asked name writes as initials is no word of another's ("NR" for "North Ridge").
                 if added and (last in shared or len(shared) >= 2) and "".join(w[0] for w in added) not in own:
                     return " ".join(run)
@@ -528,10 +545,31 @@ class Analysis:
             case "number":
                 asked = set(FIGURE.findall(self.question.lower()))
                 return 1.0 if set(FIGURE.findall(text.lower())) - asked - years_in(text) else 0.0
-            case "person" | "place":
+            case "person":
                 return 1.0 if self.new_names(text) else 0.0
+            case "place":
+                return 1.0 if self.new_names(text) else 0.5 if self.new_spot(text) else 0.0
             case _:
                 return 0.0
+
+    def new_spot(self, text: str) -> str:
+        """A place `text` gives in common nouns that the question does not ("in the laundry
+        basket" for "where in the room was it found?"); a time or a source is no place ("in the
+        morning", "in a statement").
+
+        >>> a = analyze("Where in the house was the cat found?")
+        >>> a.new_spot("It was found hidden in the laundry basket."), a.new_spot("It was found in the house.")
+        ('laundry basket', '')
+        """
+        for m in _SPOT.finditer(text):
+            words = []
+            for w in m.group(1).lower().split():
+                if w in FUNCTION_WORDS:
+                    break
+                words.append(w)
+            if words and words[-1] not in self.words and words[-1] not in _NOT_SPOTS:
+                return " ".join(words)
+        return ""
 
     def values(self, text: str) -> set[str]:
         """What `text` states in the answer's slot, normalised so two sources can be compared:
@@ -717,8 +755,8 @@ def _without_namesakes(text: str, name: tuple[str, ...]) -> str:
 
 
 def _name_word(word: str) -> str:
-    """A name's word as names are compared: "U.S." -> "us", "Naqvi's" -> "naqvi"."""
-    return re.sub(r"['’]s$|\.", "", word).lower().strip("-")
+    """A name's word as names are compared: "U.S." -> "us", "Naqvi's" -> "naqvi", "Airlines'" -> "airlines"."""
+    return re.sub(r"['’]s$|(?<=s)['’]$|\.", "", word).lower().strip("-")
 
 
 def _name_runs(text: str, taken: str = "") -> list[tuple[str, ...]]:

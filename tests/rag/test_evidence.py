@@ -276,3 +276,36 @@ def test_the_words_of_a_request_or_of_the_answers_slot_are_not_asked_of_the_pass
     assert plain == 1.0
     assert select_evidence("Tell me until when the harbour fair will run.", hits, idf).coverage == plain
     assert select_evidence("Up to what date will the harbour fair run?", hits, idf).coverage > 0.7
+
+
+def test_a_sentence_that_writes_a_name_by_the_letters_its_article_defined_holds_the_names_words() -> None:
+    hits = [
+        report(
+            "a",
+            "The Harbour Port Authority (HPA) is reviewing the dredging contract, two people said.",
+            "The Harbour Port Authority declined to comment on the dredging contract.",
+            "The firm said it had been contacted by the office of the HPA chair, Mara Velden.",
+        )
+    ]
+    q = "Who chairs the Harbour Port Authority that is reviewing the dredging contract?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q), max_sentences=1)
+    assert evidence.passages[0].text.endswith("Mara Velden.")  # first, above those that repeat the question
+
+
+def test_a_model_name_the_question_gives_is_no_rival_of_the_name_it_follows() -> None:
+    hits = [hit("a", "It announced an order of 40 Skyliner K200-800 jets on Monday at a value of $9 billion.")]
+    q = "What is Gulfair's Skyliner K200-800 order worth?"
+    assert select_evidence(q, hits, flat, analysis=analyze(q)).passages
+
+
+def test_a_figure_of_a_report_on_another_quarter_is_set_aside() -> None:
+    hits = [
+        report(
+            "a",
+            "Harbour Stores reported third-quarter earnings that topped estimates.",
+            "The retailer earned $1.2 billion, or $2.10 per share.",
+        )
+    ]
+    q = "What were Harbour Stores' second-quarter earnings per share?"
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert not evidence.passages and evidence.rejected

@@ -139,3 +139,16 @@ def test_a_weekday_in_a_dated_report_is_the_last_such_day_and_a_day_ahead_is_not
     later = Passage(1, "a", "A", 20250205, 0, len(ahead), ahead, 1.0)
     kept, _ = place_citations("They sign it on February 3, 2025.", [later], "When will the mayors sign the deal?")
     assert kept == []
+
+
+def test_an_amount_glued_to_its_unit_supports_the_amount_written_apart() -> None:
+    text = "Harbour FC have paid the £41.5million fee to sign keeper Tomas Rell."
+    p = [Passage(1, "d", "T", None, 0, len(text), text, 1.0)]
+    placed, dropped = place_citations("Harbour FC paid £41.5 million to sign Tomas Rell.", p, "harbour fc rell fee")
+    assert placed and not dropped
+
+
+def test_a_name_in_quotation_marks_is_the_same_name() -> None:
+    text = "According to the website, the name of the cafe is 'Blue Anchor'."
+    p = [Passage(1, "d", "T", None, 0, len(text), text, 1.0)]
+    assert place_citations("Blue Anchor", p, "name of the cafe in the harbour mall")[0]
