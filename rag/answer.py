@@ -36,7 +36,7 @@ from rag.grounding import (
 )
 from rag.llm import Generator
 from rag.mentions import proper_names
-from rag.question import Analysis, analyze
+from rag.question import Analysis, analyze, recased
 from rag.quoting import quote_dates, quote_figures, quote_full_names, quote_names, with_marker
 from rag.retrieve import HybridRetriever
 from rag.rewrite import standalone_question
@@ -195,6 +195,10 @@ class AnswerPipeline:
         # sentences (terms, meaning, constraints met, answer present) and cut to `k`.
         pool, dated = self.retrieve(standalone, min(max(POOL_FACTOR * k, MIN_POOL), 100), filters)
         timings.retrieve_s = time.perf_counter() - started
+        # A name typed in lower case is still a name: read as the passages write it.
+        cased = recased(standalone, (h.chunk.text for h in pool))
+        if cased != standalone:
+            analysis = analyze(cased)
         evidence = select_evidence(
             # A month the articles' dates already matched need not be found in their text too.
             _MONTH_YEAR.sub(" ", standalone) if dated else standalone,

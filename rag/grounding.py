@@ -370,7 +370,7 @@ def find_conflicts(
             continue
         for mine in (by_n[m] for m in markers):
             mine_values = analysis.values(mine.text)
-            mine_share = len(asked & set(tokenize(mine.text))) or 1
+            mine_share = len(asked & set(tokenize(mine.text)))
             mine_names = named & proper_names(article(mine))
             for other in passages:
                 if other.doc_id == mine.doc_id or other.n in cited:
@@ -382,7 +382,8 @@ def find_conflicts(
                     continue  # it gives the same answer too
                 for theirs in split_answer(other.text):
                     differing = analysis.values(theirs) - mine_values
-                    share = len(asked & set(tokenize(theirs))) / mine_share
+                    # Of no terms the cited passage holds, any passage holds them all.
+                    share = len(asked & set(tokenize(theirs))) / mine_share if mine_share else 1.0
                     if not differing or share < min_share:
                         continue
                     if analysis.kind == "person" and not _rival(theirs, f"{sentence} {mine.text}", analysis):
@@ -405,8 +406,16 @@ def _rival(text: str, named: str, analysis: Analysis) -> bool:
 
 def _overlap(a: str, a_values: set[str], b: str, b_values: set[str]) -> float:
     """Dice overlap of two texts' terms, their answer values left out; 0 when they share fewer
-    than `MIN_SHARED` terms, too few to tell the same thing."""
+    than `MIN_SHARED` terms, too few to tell the same thing, unless they are one sentence but for
+    their values ("Voters chose A to be their next president" against "… chose B …").
+
+    >>> mine, theirs = "Voters chose Ana Ruiz as their next mayor.", "Voters chose Eva Lind as their next mayor."
+    >>> _overlap(mine, {"ana", "ruiz"}, theirs, {"eva", "lind"})
+    1.0
+    """
     a_terms = set(tokenize(a)) - set(tokenize(" ".join(a_values)))
     b_terms = set(tokenize(b)) - set(tokenize(" ".join(b_values)))
     shared = len(a_terms & b_terms)
-    return 2 * shared / max(1, len(a_terms) + len(b_terms)) if shared >= MIN_SHARED else 0.0
+    values = set(tokenize(" ".join(a_values | b_values)))
+    same = len(a_terms - values) >= 2 and a_terms - values == b_terms - values
+    return 2 * shared / max(1, len(a_terms) + len(b_terms)) if shared >= MIN_SHARED or same else 0.0

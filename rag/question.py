@@ -732,8 +732,14 @@ def _name_parts(run: tuple[str, ...]) -> list[str]:
 
 
 def _holds_word(run: tuple[str, ...], text: str) -> bool:
-    """Whether a text holds a word of a name (a long word by its first five letters)."""
-    words = set(re.findall(r"\w+", text.lower().replace(".", "")))
+    """Whether a text holds a word of a name (a long word by its first five letters); "the cup"
+    may be the Harbour Cup, but a word of a lower-case compound is none ("award-winning").
+
+    >>> _holds_word(("harbour", "award"), "the award-giving body"), _holds_word(("harbour", "award"), "the award")
+    (False, True)
+    """
+    text = re.sub(r"(?<![\w-])[a-z]+(?:-[a-z]+)+(?![\w-])", " ", text.replace(".", ""))
+    words = set(re.findall(r"\w+", text.lower()))
     stems = {w[:5] for w in words if len(w) >= 5}
     return any((w in words) if len(w) < 5 else (w[:5] in stems) for w in run)
 
@@ -774,6 +780,32 @@ def _name_runs(text: str, taken: str = "") -> list[tuple[str, ...]]:
         if words:
             runs.append(tuple(words))
     return runs
+
+
+def recased(question: str, texts: Iterable[str]) -> str:
+    """The question with the names it types in lower case written as `texts` (the articles) write
+    them: "tour de france 2022 winner" asks about the "Tour de France", a name that passages of
+    other events must hold. Only names of two capitalised words or more that two texts write so
+    (a headline capitalises every word), longest first; what the question capitalises stays.
+
+    >>> recased("harbour open 2022 winner", ["The Harbour Open began.", "Rain at the Harbour Open.", "Open Winner"])
+    'Harbour Open 2022 winner'
+    """
+    found: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for text in texts:
+        for m in _NAME_RUN.finditer(text):
+            words = m.group(0).rstrip(".'’-").split()
+            while words and words[0].lower() in FUNCTION_WORDS:  # "The Harbour Open began"
+                words.pop(0)
+            name = " ".join(words)
+            if len(words) >= 2 and re.fullmatch(r"[\w\s'’-]+", name) and name.lower() in question:
+                found.setdefault(name.lower(), name)
+                seen[name.lower()] = seen.get(name.lower(), 0) + 1
+    # A name, not a phrase one writer capitalised: written so in two passages at least.
+    for low in sorted((n for n in found if seen[n] >= 2), key=len, reverse=True):
+        question = re.sub(rf"(?<!\w){re.escape(low)}(?!\w)", found[low], question)
+    return question
 
 
 def analyze(question: str) -> Analysis:

@@ -43,4 +43,10 @@ if [ -d "$external/rgb_dev" ]; then
 else
     echo "WARNING: no public development sets at $external (set RAG_EXTERNAL_SETS); their evals did not run" >&2
 fi
+# Real news web pages, as crawled (HTML), with questions written by someone who had seen neither
+# the pipeline nor its other questions.
+if [ -d "$external/aeb_dev/pages" ]; then
+    run_eval --corpus "$external/aeb_dev/pages" --questions evals/pages.jsonl --thresholds evals/thresholds-pages.yaml \
+        --out artifacts/eval-pages
+fi
 exit "$status"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -141,6 +142,13 @@ def test_the_outsiders_questions_cover_each_kind_over_the_seeds() -> None:
     seeds = {p.stem for p in (REPO_QUESTIONS.parents[1] / "seeds").glob("*.txt")}
     assert {q.type for q in outsider} == {"factoid", "date", "multi_doc", "two_constraint", "unanswerable"}
     assert all(set(q.sources) <= seeds and bool(q.answers) == (q.type != "unanswerable") for q in outsider)
+
+
+def test_the_questions_over_web_pages_name_page_keys_and_answer_each_kind() -> None:
+    pages = load_questions(REPO_QUESTIONS.with_name("pages.jsonl"))
+    assert {q.type for q in pages} == {"factoid", "date", "multi_doc", "two_constraint", "unanswerable"}
+    assert all(re.fullmatch(r"p[0-9a-f]{16}", s) for q in pages for s in q.sources)
+    assert all(bool(q.answers) == bool(q.sources) == (q.type != "unanswerable") for q in pages)
 
 
 def test_planted_false_answers_load(tmp_path: Path) -> None:

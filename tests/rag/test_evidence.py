@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.evidence import select_evidence
-from rag.question import analyze
+from rag.question import analyze, recased
 from rag.types import Chunk, Hit
 
 
@@ -309,3 +309,15 @@ def test_a_figure_of_a_report_on_another_quarter_is_set_aside() -> None:
     q = "What were Harbour Stores' second-quarter earnings per share?"
     evidence = select_evidence(q, hits, flat, analysis=analyze(q))
     assert not evidence.passages and evidence.rejected
+
+
+def test_a_name_typed_in_lower_case_is_read_as_the_articles_write_it() -> None:
+    hits = [
+        hit("a", "The Harbour Open 2019 was won by Ana Ruiz."),
+        hit("b", "Rain delayed the Harbour Open again."),
+        hit("c", "The 2022 tennis season saw Mia Kohl win twice."),
+    ]
+    q = "harbour open 2022 winner"
+    assert any(p.doc_id == "c" for p in select_evidence(q, hits, flat, analysis=analyze(q)).passages)
+    evidence = select_evidence(q, hits, flat, analysis=analyze(recased(q, [h.chunk.text for h in hits])))
+    assert not any(p.doc_id == "c" for p in evidence.passages)  # another event's 2022

@@ -152,3 +152,12 @@ def test_a_name_in_quotation_marks_is_the_same_name() -> None:
     text = "According to the website, the name of the cafe is 'Blue Anchor'."
     p = [Passage(1, "d", "T", None, 0, len(text), text, 1.0)]
     assert place_citations("Blue Anchor", p, "name of the cafe in the harbour mall")[0]
+
+
+def test_two_copies_that_hold_none_of_the_questions_words_but_name_different_people_disagree() -> None:
+    text = "Voters in Lorland chose {} to be their next head of state."
+    mine = Passage(1, "a", "A", None, 0, 70, text.format("Ana Ruiz"), 1.0)
+    other = Passage(2, "b", "B", None, 0, 70, text.format("Eva Lind"), 1.0)
+    question = "Who won the 2017 Lorish presidential election?"
+    kept, _ = place_citations("Ana Ruiz won the 2017 Lorish presidential election.", [mine, other], question)
+    assert [d.other for d in find_conflicts(kept, [mine, other], analyze(question))] == [other]
