@@ -77,7 +77,6 @@ _ORDINAL_WORDS = (
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
 ).split()
-# Heads that name a thing's number rather than a count, when a question puts a number after them.
 # A common-noun place after a locative preposition ("hidden in the laundry basket").
 _SPOT = re.compile(
     r"\b(?:in|at|inside|under|near|beside|behind|into|outside|beneath|on top of)\s+(?:the|a|an|his|her|their|its)\s+"
@@ -86,8 +85,9 @@ _SPOT = re.compile(
 _NOT_SPOTS = frozenset(
     "time times day days morning evening night afternoon week weekend month year years end past moment meantime "
     "future wake aftermath run-up process way case statement interview report letter speech post tweet video "
-    "matter meeting event wake".split()
+    "matter meeting event".split()
 )
+# Heads that name a thing's number rather than a count, when a question puts a number after them.
 _NOT_HEADS = {"in", "on", "at", "of", "by", "for", "to", "and", "or", "the", "than", "about", "over", "under", "top"}
 
 # Restrictive qualifiers: words that split a competition, a ranking or an event into parts.
@@ -790,10 +790,13 @@ def recased(question: str, texts: Iterable[str]) -> str:
 
     >>> recased("harbour open 2022 winner", ["The Harbour Open began.", "Rain at the Harbour Open.", "Open Winner"])
     'Harbour Open 2022 winner'
+    >>> recased("river cup final", ["The River Cup Final: how the River Cup was won"])
+    'river cup final'
     """
     found: dict[str, str] = {}
     seen: dict[str, int] = {}
     for text in texts:
+        named: set[str] = set()
         for m in _NAME_RUN.finditer(text):
             words = m.group(0).rstrip(".'’-").split()
             while words and words[0].lower() in FUNCTION_WORDS:  # "The Harbour Open began"
@@ -801,7 +804,9 @@ def recased(question: str, texts: Iterable[str]) -> str:
             name = " ".join(words)
             if len(words) >= 2 and re.fullmatch(r"[\w\s'’-]+", name) and name.lower() in question:
                 found.setdefault(name.lower(), name)
-                seen[name.lower()] = seen.get(name.lower(), 0) + 1
+                named.add(name.lower())
+        for low in named:
+            seen[low] = seen.get(low, 0) + 1
     # A name, not a phrase one writer capitalised: written so in two passages at least.
     for low in sorted((n for n in found if seen[n] >= 2), key=len, reverse=True):
         question = re.sub(rf"(?<!\w){re.escape(low)}(?!\w)", found[low], question)
