@@ -173,8 +173,8 @@ def select_evidence(
         if analysis.kind in SUBJECT_KINDS
         else {}
     )
-    # "The office of the NYAG" holds "New York State Attorney General" where its article
-    # wrote the name out once before.
+    # "The office of the HPA" holds "Harbour Port Authority" where its article wrote the name
+    # out once before.
     defined = {
         doc_id: {short: set(tokenize(long)) for short, long in acronyms(" ".join(texts)).items()}
         for doc_id, texts in article.items()

@@ -85,8 +85,8 @@ def split_answer(text: str) -> list[str]:
     return out
 
 
-# An amount glued to its unit ("£71.6million", "$12.9bn", "£38m") is read as the same amount
-# written apart ("£71.6 million"): a source and an answer often write it differently.
+# An amount glued to its unit ("£41.5million", "$9.2bn", "£30m") is read as the same amount
+# written apart ("£41.5 million"): a source and an answer often write it differently.
 _GLUED = re.compile(r"(\d)(bn|mn|tn|billion|million|trillion)\b", re.IGNORECASE)
 _CURRENCY_SHORT = re.compile(r"([$£€]\d[\d,.]*)([mk])\b")
 _UNITS = {"bn": "billion", "mn": "million", "tn": "trillion", "m": "million", "k": "thousand"}
@@ -95,8 +95,8 @@ _UNITS = {"bn": "billion", "mn": "million", "tn": "trillion", "m": "million", "k
 def unglued(text: str) -> str:
     """The text with amounts parted from their units, short units written out.
 
-    >>> unglued("Chelsea paid £71.6million, Alibaba raised $12.9bn and the keeper cost £38m.")
-    'Chelsea paid £71.6 million, Alibaba raised $12.9 billion and the keeper cost £38 million.'
+    >>> unglued("Harbour FC paid £41.5million, Lorland Air raised $9.2bn and the keeper cost £30m.")
+    'Harbour FC paid £41.5 million, Lorland Air raised $9.2 billion and the keeper cost £30 million.'
     """
     text = _CURRENCY_SHORT.sub(lambda m: f"{m[1]} {_UNITS[m[2]]}", text)
     return _GLUED.sub(lambda m: f"{m[1]} {_UNITS.get(m[2].lower(), m[2].lower())}", text)
@@ -148,7 +148,7 @@ def support(sentence: str, passage_text: str, question: str = "") -> float:
     0.25
     >>> support("The fair took place in May.", "The fair, in May, drew crowds.", "When did the fair take place?")
     1.0
-    >>> support("The club paid £71.6 million.", "The club has paid the £71.6million fee.", "What did the club pay?")
+    >>> support("The club paid £41.5 million.", "The club has paid the £41.5million fee.", "What did the club pay?")
     1.0
     """
     sentence, passage_text = unglued(sentence), unglued(passage_text)
@@ -207,7 +207,7 @@ def names(text: str, *, first_too: bool = False) -> set[str]:
     """
     found: set[str] = set()
     for sentence in split_answer(text):
-        # A quotation mark is no part of a name ("the bar is 'Oxy Pure'.").
+        # A quotation mark is no part of a name ("the cafe is 'Blue Anchor'.").
         words = [w.strip("'’-") for w in re.findall(r"[\w’'-]+", sentence)]
         for w in words[0 if first_too else 1 :]:
             if w[:1].isupper() and w not in _WEEKDAY:
@@ -407,7 +407,7 @@ def _rival(text: str, named: str, analysis: Analysis) -> bool:
 def _overlap(a: str, a_values: set[str], b: str, b_values: set[str]) -> float:
     """Dice overlap of two texts' terms, their answer values left out; 0 when they share fewer
     than `MIN_SHARED` terms, too few to tell the same thing, unless they are one sentence but for
-    their values ("Voters chose A to be their next president" against "… chose B …").
+    their values ("Voters chose A as their next mayor" against "… chose B …").
 
     >>> mine, theirs = "Voters chose Ana Ruiz as their next mayor.", "Voters chose Eva Lind as their next mayor."
     >>> _overlap(mine, {"ana", "ruiz"}, theirs, {"eva", "lind"})

@@ -77,7 +77,7 @@ _ORDINAL_WORDS = (
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
 ).split()
-# A common-noun place after a locative preposition ("hidden in the laundry basket").
+# A common-noun place after a locative preposition ("hidden in the linen cupboard").
 _SPOT = re.compile(
     r"\b(?:in|at|inside|under|near|beside|behind|into|outside|beneath|on top of)\s+(?:the|a|an|his|her|their|its)\s+"
     r"((?:[a-z][\w'’-]*\s+){0,2}[a-z][\w'’-]*)"
@@ -290,8 +290,8 @@ class Analysis:
         runs = [(run, _name_parts(run)) for run in _name_runs(text)]
         # All its capitalised words: "the Harbour Counter-Terrorism Department (HCTD)" names "Harbour HCTD".
         named = set(_name_parts(tuple(_name_word(w) for w in re.findall(r"\b[A-Z][\w.'’-]*", text))))
-        # A word the question itself gives is no word of another's ("Airbus A350-900" for
-        # "Emirates' Airbus A350-900 order").
+        # A word the question itself gives is no word of another's ("Skyliner K200-800" for
+        # "Gulfair's Skyliner K200-800 order").
         asked = set(_name_parts(tuple(_name_word(w) for w in re.findall(r"\b[A-Z][\w.'’-]*", self.question))))
         for name in self.names:
             parts = _name_parts(name)
@@ -553,13 +553,13 @@ class Analysis:
                 return 0.0
 
     def new_spot(self, text: str) -> str:
-        """A place `text` gives in common nouns that the question does not ("in the laundry
-        basket" for "where in the room was it found?"); a time or a source is no place ("in the
+        """A place `text` gives in common nouns that the question does not ("in the linen
+        cupboard" for "where in the room was it found?"); a time or a source is no place ("in the
         morning", "in a statement").
 
         >>> a = analyze("Where in the house was the cat found?")
-        >>> a.new_spot("It was found hidden in the laundry basket."), a.new_spot("It was found in the house.")
-        ('laundry basket', '')
+        >>> a.new_spot("It was found hidden in the linen cupboard."), a.new_spot("It was found in the house.")
+        ('linen cupboard', '')
         """
         for m in _SPOT.finditer(text):
             words = []
@@ -784,8 +784,8 @@ def _name_runs(text: str, taken: str = "") -> list[tuple[str, ...]]:
 
 def recased(question: str, texts: Iterable[str]) -> str:
     """The question with the names it types in lower case written as `texts` (the articles) write
-    them: "tour de france 2022 winner" asks about the "Tour de France", a name that passages of
-    other events must hold. Only names of two capitalised words or more that two texts write so
+    them: "harbour open 2022 winner" asks about the "Harbour Open", a name that passages of other
+    events must hold. Only names of two capitalised words or more that two texts write so
     (a headline capitalises every word), longest first; what the question capitalises stays.
 
     >>> recased("harbour open 2022 winner", ["The Harbour Open began.", "Rain at the Harbour Open.", "Open Winner"])
