@@ -289,10 +289,7 @@ class Analysis:
         """
         runs = [(run, _name_parts(run)) for run in _name_runs(text)]
         # All its capitalised words: "the Harbour Counter-Terrorism Department (HCTD)" names "Harbour HCTD".
-        named = set(_name_parts(tuple(_name_word(w) for w in re.findall(r"\b[A-Z][\w.'’-]*", text))))
-        # A word the question itself gives is no word of another's ("Skyliner K200-800" for
-        # "Gulfair's Skyliner K200-800 order").
-        asked = set(_name_parts(tuple(_name_word(w) for w in re.findall(r"\b[A-Z][\w.'’-]*", self.question))))
+        named = _capital_parts(text)
         for name in self.names:
             parts = _name_parts(name)
             own = set(parts)
@@ -300,11 +297,17 @@ class Analysis:
                 continue
             last = parts[-1]
             for run, words in runs:
-                shared, added = set(words) & own, [w for w in words if w not in own and w not in asked]
+                shared, added = set(words) & own, [w for w in words if w not in own and w not in self.capital_parts]
                 # What the asked name writes as initials is no word of another's ("NR" for "North Ridge").
                 if added and (last in shared or len(shared) >= 2) and "".join(w[0] for w in added) not in own:
                     return " ".join(run)
         return ""
+
+    @cached_property
+    def capital_parts(self) -> frozenset[str]:
+        """The parts of the question's capitalised words: a word the question itself gives is no
+        word of another's name ("Skyliner K200-800" for "Gulfair's Skyliner K200-800 order")."""
+        return frozenset(_capital_parts(self.question))
 
     @cached_property
     def subtitled(self) -> tuple[tuple[str, str], ...]:
@@ -729,6 +732,11 @@ def _name_parts(run: tuple[str, ...]) -> list[str]:
     "Century–Fox" is "Century Fox"."""
     parts = (p for w in run for p in re.split(r"[-–—]", w) if p and p not in TITLE_WORDS)
     return [p[:5] if len(p) >= 5 else p for p in parts]
+
+
+def _capital_parts(text: str) -> set[str]:
+    """The name parts (`_name_parts`) of all the capitalised words of a text."""
+    return set(_name_parts(tuple(_name_word(w) for w in re.findall(r"\b[A-Z][\w.'’-]*", text))))
 
 
 def _holds_word(run: tuple[str, ...], text: str) -> bool:
