@@ -24,7 +24,17 @@ from dataclasses import replace
 from rag.dates import WEEKDAYS, days_named, format_date
 from rag.errors import GeneratorError
 from rag.evidence import Evidence, Passage, first_per_document, select_evidence
-from rag.forms import FACT, FACT_INSTRUCTION, FORMS, PARTS, Form, date_label, form_of, in_date_order
+from rag.forms import (
+    FACT,
+    FACT_INSTRUCTION,
+    FORMS,
+    PARTS,
+    Form,
+    date_label,
+    form_of,
+    in_date_order,
+    instruction_for,
+)
 from rag.grounding import (
     SUPPORTED,
     Placed,
@@ -255,7 +265,8 @@ class AnswerPipeline:
 
         text: str | None = None
         if self.generator is not None:
-            messages = build_prompt(standalone, evidence.passages, wants_dates(analysis), form.instruction)
+            instruction = instruction_for(form, analysis)
+            messages = build_prompt(standalone, evidence.passages, wants_dates(analysis), instruction)
             max_tokens = form.max_tokens or self.settings.llm_max_tokens
             gen_started = time.perf_counter()
             parts: list[str] = []

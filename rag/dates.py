@@ -8,7 +8,7 @@ import datetime
 import re
 
 from rag.errors import BadInput
-from rag.mentions import MONTHS
+from rag.mentions import MONTH, MONTHS
 
 _DATE = re.compile(r"^(\d{4})(?:-?(\d{2})(?:-?(\d{2}))?)?$")
 
@@ -49,6 +49,10 @@ def format_date(value: int | None) -> str | None:
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_WORD = re.compile(r"\b(yesterday|today|" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+# "on Saturday, May 18": the text dates that weekday itself, to a day that need not be in the report's week.
+_DATED_BY_TEXT = re.compile(
+    rf",?\s+(?:the\s+)?(?:{MONTH}\s+\d{{1,2}}\b|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH})", re.IGNORECASE
+)
 # A sentence about what is to come names a day ahead of its report, not the last one.
 _AHEAD = re.compile(r"\b(?:will|shall|next|upcoming|scheduled|due to|is to|are to|expected to)\b", re.IGNORECASE)
 
@@ -62,6 +66,8 @@ def days_named(text: str, date: int) -> list[tuple[str, int]]:
     [('Wednesday', 20250205), ('yesterday', 20250204)]
     >>> days_named("He will visit on Friday.", 20250205), days_named("On Friday.", 20250231)
     ([], [])
+    >>> days_named("It happened on Saturday, May 18, and on Sunday.", 20191120)
+    [('Sunday', 20191117)]
     """
     try:
         day = datetime.date(date // 10000, date // 100 % 100, date % 100)
@@ -72,6 +78,8 @@ def days_named(text: str, date: int) -> list[tuple[str, int]]:
         if _AHEAD.search(sentence):
             continue
         for m in _DAY_WORD.finditer(sentence):
+            if _DATED_BY_TEXT.match(sentence, m.end()):
+                continue
             word = m.group(1).lower()
             if word == "today":
                 back = 0

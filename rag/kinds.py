@@ -116,14 +116,25 @@ _SLOT = re.compile(
 )
 
 
+# "… according to different reports", "what do the two sources say …": words about the sources,
+# which no passage on the topic need hold.
+_SOURCES = re.compile(
+    r"\b(?:according to\s+)?(?:the\s+)?(?:different|various|several|both|two|the two|all the|other)\s+"
+    r"(?:news\s+)?(?:reports|sources|articles|outlets)(?:\s+(?:give|say|report|state))?\b",
+    re.I,
+)
+
+
 def topic_words(question: str) -> str:
-    """The question less the request that frames it and the words for its answer's slot: what a
-    passage that answers it must speak of.
+    """The question less the request that frames it, the words for its answer's slot and those
+    about the sources: what a passage that answers it must speak of.
 
     >>> topic_words("Tell me the name of the club's coach."), topic_words("Up to what date did the fair run?")
     ("what the club's coach.", 'Up to what did the fair run?')
+    >>> topic_words("What tolls do different reports give for the fire?")
+    'What tolls do  for the fire?'
     """
-    return _SLOT.sub(lambda m: m[0].split()[0], _unframed(question))
+    return _SOURCES.sub("", _SLOT.sub(lambda m: m[0].split()[0], _unframed(question)))
 
 
 _YES_NO = re.compile(r"^\W*(?:" + _AUX + r"|if|whether)\b", re.I)  # "if …" after "Tell me"
@@ -140,6 +151,9 @@ _PERSON_NOUNS = {
     "chairwoman", "spokesperson", "spokesman", "spokeswoman", "ambassador", "envoy", "officer", "governor",
     "mayor", "senator", "premier", "chancellor", "king", "queen", "prince", "princess", "judge", "scientist",
     "recipient", "laureate", "nominee", "successor", "predecessor", "buyer", "acquirer", "star",
+    "defenseman", "defender", "lineman", "striker", "midfielder", "winger", "goalkeeper", "goalie", "quarterback",
+    "pitcher", "batsman", "bowler", "teammate", "rookie", "suspect", "victim", "witness", "journalist", "reporter",
+    "lawmaker",
 }  # fmt: skip
 _PLACE_NOUNS = {
     "city", "country", "nation", "town", "province", "region", "place", "venue", "stadium", "state", "seaport",
@@ -193,7 +207,8 @@ def answer_kind(question: str) -> AnswerKind:
         return "yes_no"
     m = _WH_WORDS.match(q)
     if m:
-        words = re.findall(r"[\w'’-]+", m.group(1).lower())
+        written = re.findall(r"[\w'’-]+", m.group(1))
+        words = [w.lower() for w in written]
         if re.match(r"^(?:\d+|two|three|four|five|six|seven|eight|nine|ten|other|several|all)$", words[0]):
             return "list"
         started = False
@@ -210,10 +225,12 @@ def answer_kind(question: str) -> AnswerKind:
                 if started:
                     break  # "the salary of the minister": the noun before "of" is the one asked for
                 continue
-            started = True
             for kind, nouns in (("number", NUMBER_NOUNS), ("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS)):
                 if word in nouns:
                     return kind  # type: ignore[return-value]
+            if written[i][0].isupper():
+                continue  # a name or a nationality says whose: "Which Harbour Hawks defender …" asks for one
+            started = True
             if word.endswith("s") and word[:-1] in NUMBER_NOUNS:
                 return "number"  # "what were its revenues": figures, one for each thing named
             if word.endswith("s") and len(word) > 3 and not _NOT_PLURAL.search(word):

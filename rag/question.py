@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+from rag.dates import WEEKDAYS
 from rag.kinds import NUMBER_NOUNS, AnswerKind, answer_kind, question_clause, wants_organisation
 from rag.mentions import (
     DEMONYM,
@@ -72,6 +73,7 @@ _ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b(?:\s+([A-Za-z][\w'’-]*))?
 _HEADED_NUMBER = re.compile(
     r"\b([A-Za-z][\w'’]*)(?:(?<=\b[Nn]o)\.\s*|[™®]?(?:\s+|-))(?:no\.?\s*|#)?(\d{1,3}|[IVX]{2,5}|(?<=[a-z]\s)[XV](?=\W|$))(?![\d,.]\d|\w)"
 )
+_SCORE = re.compile(r"\d{1,2}\s?[-–]\s?\d{1,2}\b")
 _ROMAN = {"I": 1, "V": 5, "X": 10}
 _ORDINAL_WORDS = (
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
@@ -530,6 +532,11 @@ class Analysis:
         """Whether the question asks for a date to the day ("On what exact date …?")."""
         return self.kind == "date" and bool(_EXACT_DATE.search(self.question))
 
+    @cached_property
+    def wants_weekday(self) -> bool:
+        """Whether the question asks for a day of the week, which a weekday alone answers."""
+        return self.kind == "date" and bool(_WEEKDAY_ASKED.search(self.question))
+
     def offers(self, text: str) -> float:
         """How plainly `text` holds the kind of answer asked for, from 0 to 1: a dated day for
         "when", a figure for "how many", a name the question does not already hold for "who"
@@ -539,9 +546,13 @@ class Analysis:
         1.0
         >>> analyze("Who won?").offers("He won.")
         0.0
+        >>> analyze("Which day of the week did they meet?").offers("They met on Tuesday.")
+        1.0
         """
         match self.kind:
             case "date":
+                if self.wants_weekday and _WEEKDAY.search(text):
+                    return 1.0
                 if self.to_the_day and not names_day(text):
                     return 0.0  # "mid-December" is no exact date
                 return date_precision(text) / 3
@@ -685,6 +696,8 @@ _EVENTS = {
         "acquire": r"acquir\w*|bought|buys?|purchas\w*|took over|takeover",
     }.items()
 }
+_WEEKDAY_ASKED = re.compile(r"\bday of the week\b|\b(?:which|what)\s+(?:week)?day\b(?!\s+of\s+the\s+month)", re.I)
+_WEEKDAY = re.compile(r"\b(?:" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
 _EXACT_DATE = re.compile(r"\b(?:exact|precise|specific)\s+(?:date|day)\b", re.IGNORECASE)
 _PERIOD = re.compile(
     rf"(?:{QUARTER.pattern}|{MONTH_NAME.pattern})(?:\s+|\s+of\s+)(?:19|20)\d\d\b"
@@ -865,6 +878,8 @@ def constraints(question: str) -> list[Constraint]:
             taken.append(m.span())
     for m in _HEADED_NUMBER.finditer(question):
         head = m.group(1).lower()
+        if _SCORE.match(question, m.start(2)):  # "the Wild's 4-1 win" numbers no thing
+            continue
         if free(m) and head not in _NOT_HEADS and not YEAR.fullmatch(m.group(2)):
             found.append(Constraint("number", m.group(0), str(_number_value(m.group(2))), head=_stem(head)))
             taken.append(m.span())

@@ -87,6 +87,17 @@ def test_articles_dates_are_in_the_prompt_only_where_the_answer_turns_on_them(co
     assert "(published" not in undated and "(published" not in year_named
 
 
+def test_a_facts_instruction_says_what_its_sentence_must_give(components: Components) -> None:
+    p, gen = pipeline(components, "Chen Mingguo.", "Two hours.", "A joint drill.")
+    p.answer("Who led the Chinese delegation that met Mohsin Naqvi?")
+    p.answer("How long did the meeting last?")
+    p.answer("What is Warrior-VIII?")
+    who, how_long, what = (user.content for _, user in gen.prompts)
+    assert who.endswith("Answer in one short sentence that gives the name of the person.")
+    assert how_long.endswith("Answer in one short sentence.")
+    assert what.endswith("Answer in one short sentence.")
+
+
 def test_a_weekday_in_a_dated_source_is_given_its_date_in_the_prompt() -> None:
     text = "The two mayors agreed on Monday to share flood data."
     source = Passage(1, "a", "A", 20250205, 0, len(text), text, 1.0)
@@ -378,3 +389,21 @@ def test_an_exact_date_asked_for_is_not_answered_by_a_month(tmp_path: Path) -> N
     p, _ = pipeline(c, "The harbour drill will run until mid-April.")
     a = p.answer("Until when will the harbour drill run?")
     assert not a.refused and "mid-April" in a.answer, (a.answer, a.notes)
+
+
+def test_a_weekday_answers_which_day_of_the_week_and_a_weekday_the_text_dates_keeps_its_date(tmp_path: Path) -> None:
+    c = articles(
+        tmp_path,
+        {
+            "talks": "Harbour talks\nPublished: 20 November 2019\n\n"
+            "The two mayors met on Tuesday to share flood data. "
+            "The storm had struck the harbour on Saturday, May 18, flooding the old quay.\n",
+        },
+    )
+    p, gen = pipeline(c, "Tuesday.", "The storm struck on Saturday, May 18.")
+    a = p.answer("Which day of the week did the two mayors meet?")
+    assert not a.refused and a.answer == "Tuesday [1].", a.answer
+    p.answer("When did the storm strike the harbour?")
+    prompt = gen.prompts[1][1].content
+    # "Saturday, May 18" is that Saturday, not the one in the report's week.
+    assert "(published 2019-11-20; Tuesday: 2019-11-19)" in prompt and "Saturday:" not in prompt, prompt

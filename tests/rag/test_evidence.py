@@ -321,3 +321,11 @@ def test_a_name_typed_in_lower_case_is_read_as_the_articles_write_it() -> None:
     assert any(p.doc_id == "c" for p in select_evidence(q, hits, flat, analysis=analyze(q)).passages)
     evidence = select_evidence(q, hits, flat, analysis=analyze(recased(q, [h.chunk.text for h in hits])))
     assert not any(p.doc_id == "c" for p in evidence.passages)  # another event's 2022
+
+
+def test_a_score_in_the_question_numbers_no_thing_so_the_match_report_is_read() -> None:
+    text = "Tomas Lind scored the only goal for the Hawks in the Ravens' 4-1 win at Harbour Park."
+    q = "Which Hawks player scored in the Ravens' 4-1 win at Harbour Park?"
+    assert analyze(q).constraints == ()
+    evidence = select_evidence(q, [hit("a", text)], flat, analysis=analyze(q))
+    assert [p.doc_id for p in evidence.passages] == ["a"] and not evidence.rejected

@@ -24,6 +24,10 @@ from rag.kinds import answer_kind, wants_organisation
         ("Could you tell me whether the road is finished?", "yes_no"),
         ("Name the winner of the 2016 city marathon.", "person"),
         ("List the officials who attended the opening.", "list"),
+        # a name or a nationality before the noun says whose, and the noun decides
+        ("Which Harbour Hawks defenseman scored the late goal?", "person"),
+        ("Which Northland officials attended the opening?", "list"),
+        ("What is the name of the Deputy Mayor of Harbourside?", "person"),
         # the question word elsewhere than first
         ("With whom did the mayor sign the deal?", "person"),
         ("The council voted to fund which two schools?", "list"),
