@@ -52,11 +52,11 @@ class Form:
 FACT_INSTRUCTION = "Answer in one short sentence."
 FACT = Form("fact", None, None, instruction=FACT_INSTRUCTION)
 # What a fact's sentence must give, by the kind of answer asked for. Told so, the 1.5B model stops
-# restating the question ("The fuel plant is near the barricades.") and names what was asked (see
-# the README for the figures). Not a date: told to give one, it gave the report's own date, which
-# the prompt shows, for the day of an event the article states. Not a figure: it gave one more
-# often where the articles hold none for what is asked ("Two … personnel died" from another
-# attack's toll): 2 answers won, 2 refusals lost.
+# restating the question ("The depot is near the old quay." for where the depot is) and names what
+# was asked (see the README for the figures). Not a date: told to give one, it gave the report's
+# own date, which the prompt shows, for the day of an event the article states. Not a figure: it
+# gave one more often where the articles hold none for what is asked (another attack's toll for
+# this one's): 2 answers won, 2 refusals lost.
 _GIVES = {"person": "the name of the person", "place": "the name of the place"}
 # "How long is the border, and how much is the corridor worth?": one fact per part, from every article.
 PARTS = Form(
