@@ -49,7 +49,7 @@ def format_date(value: int | None) -> str | None:
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_WORD = re.compile(r"\b(yesterday|today|" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
-# "on Saturday, May 18": the text dates that weekday itself, to a day that need not be in the report's week.
+# "on Friday, March 8": the text dates that weekday itself, to a day that need not be in the report's week.
 _DATED_BY_TEXT = re.compile(
     rf",?\s+(?:the\s+)?(?:{MONTH}\s+\d{{1,2}}\b|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH})", re.IGNORECASE
 )
@@ -66,7 +66,7 @@ def days_named(text: str, date: int) -> list[tuple[str, int]]:
     [('Wednesday', 20250205), ('yesterday', 20250204)]
     >>> days_named("He will visit on Friday.", 20250205), days_named("On Friday.", 20250231)
     ([], [])
-    >>> days_named("It happened on Saturday, May 18, and on Sunday.", 20191120)
+    >>> days_named("It happened on Friday, March 8, and on Sunday.", 20191120)
     [('Sunday', 20191117)]
     """
     try:

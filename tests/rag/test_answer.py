@@ -397,13 +397,13 @@ def test_a_weekday_answers_which_day_of_the_week_and_a_weekday_the_text_dates_ke
         {
             "talks": "Harbour talks\nPublished: 20 November 2019\n\n"
             "The two mayors met on Tuesday to share flood data. "
-            "The storm had struck the harbour on Saturday, May 18, flooding the old quay.\n",
+            "The storm had struck the harbour on Friday, March 8, flooding the old quay.\n",
         },
     )
-    p, gen = pipeline(c, "Tuesday.", "The storm struck on Saturday, May 18.")
+    p, gen = pipeline(c, "Tuesday.", "The storm struck on Friday, March 8.")
     a = p.answer("Which day of the week did the two mayors meet?")
     assert not a.refused and a.answer == "Tuesday [1].", a.answer
     p.answer("When did the storm strike the harbour?")
     prompt = gen.prompts[1][1].content
-    # "Saturday, May 18" is that Saturday, not the one in the report's week.
-    assert "(published 2019-11-20; Tuesday: 2019-11-19)" in prompt and "Saturday:" not in prompt, prompt
+    # "Friday, March 8" is that Friday, not the one in the report's week.
+    assert "(published 2019-11-20; Tuesday: 2019-11-19)" in prompt and "Friday:" not in prompt, prompt
