@@ -878,7 +878,7 @@ def constraints(question: str) -> list[Constraint]:
             taken.append(m.span())
     for m in _HEADED_NUMBER.finditer(question):
         head = m.group(1).lower()
-        if _SCORE.match(question, m.start(2)):  # "the Wild's 4-1 win" numbers no thing
+        if _SCORE.match(question, m.start(2)):  # "the Ravens' 4-1 win" numbers no thing
             continue
         if free(m) and head not in _NOT_HEADS and not YEAR.fullmatch(m.group(2)):
             found.append(Constraint("number", m.group(0), str(_number_value(m.group(2))), head=_stem(head)))
