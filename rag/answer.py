@@ -383,7 +383,7 @@ class AnswerPipeline:
         analysis = evidence.analysis or analyze(standalone)
         said = [f"{p.title} {p.text}" for p in evidence.passages]
         missing = analysis.names_missing(" ".join(said)) + [
-            n for n in sorted(key_names(standalone)) if not any(n in _words(text) for text in said)
+            n for n in sorted(key_names(standalone)) if not any(_names(n, _words(text)) for text in said)
         ]
         if missing:  # the passages do not speak of what the question names
             refusal = self._refusal(question, standalone, evidence, timings)
@@ -598,6 +598,24 @@ def key_names(question: str) -> set[str]:
     compounds = {m.group(0).lower() for m in re.finditer(r"\b[A-Z]\w+(?:-[A-Z]\w+)+\b", rest)}
     names = {p for n in proper_names(rest) for p in (n.split("-") if n in compounds else [n])}
     return {_POSSESSIVE.sub("", n) for n in names if n not in _CALENDAR}
+
+
+def _names(name: str, words: set[str]) -> bool:
+    """Whether a text of these words names `name`; a nationality is named by its nation too.
+
+    >>> _names("kenyan", {"kenya", "won"}), _names("maltese", {"malta"}), _names("sudanese", {"sudan"})
+    (True, True, True)
+    >>> _names("harbour", {"harbin"}), _names("maltese", {"maltings"})
+    (False, False)
+    """
+    if name in words:
+        return True
+    stem = _NATIONALITY_END.sub("", name) if len(name) >= 6 else name
+    return stem != name and any(w.startswith(stem) and w[len(stem) :] in _NATION_END for w in words)
+
+
+_NATIONALITY_END = re.compile(r"(?:ese|ian|ine|an|i|ish|ic)$")  # Kenyan, Maltese, Sudanese, Iraqi
+_NATION_END = frozenset({"", "a", "ia", "ina", "o", "y", "any", "ain"})  # Kenya, Malta, Sudan, Iraq
 
 
 def _words(text: str) -> set[str]:

@@ -49,7 +49,16 @@ SUBJECT_KINDS = frozenset({"explanation"})  # answers whose sentences take their
 REPEAT_SHARE = 0.8  # a sentence with this share of its terms in a chosen one, and no new value, repeats it
 REJECTED_KEPT = 2  # violating passages kept to explain a refusal
 UNREAD_KEPT = 8  # sentences past the budget kept to look for a disagreeing source
+# A sentence that opens with a pronoun is read with the sentence before it, and so is one that
+# follows a question (an interview's "Q: Favourite books?"). In an answer of several sentences,
+# so is one that opens by answering the one before ("However, the ministry said…"); a fact's
+# prompt stays one sentence short of it (with it, the 1.5B model took the figure of the sentence
+# after for the one asked).
 _ANAPHOR = re.compile(r"^(he|she|it|they|his|her|its|their|this|that|these|those|the two|both)\b", re.IGNORECASE)
+_CONNECTIVE = re.compile(
+    r"^(however|but|yet|instead|in response|in turn|in return|nevertheless|nonetheless)\b", re.IGNORECASE
+)
+_SEVERAL = frozenset({"list", "explanation", "timeline", "comparison"})  # kinds answered in several sentences
 _INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override)\b[^.]{0,60}\b(instructions?|prompts?|rules|previous|above|system)\b"
     r"|\bsystem prompt\b|\byou are (now )?(an? )?(ai|assistant|chatbot|language model|llm)\b"
@@ -201,7 +210,12 @@ def select_evidence(
                 continue
             # A bare value leans on what came before only where it is the kind of answer asked
             # for ("Release date. December 1, 2017" for "when"); "In 2021 ..." names no winner.
-            leans = _ANAPHOR.match(text) or (_fragment(text) and (_offers(analysis, text) or not _DIGIT.search(text)))
+            leans = (
+                _ANAPHOR.match(text)
+                or (analysis.kind in _SEVERAL and _CONNECTIVE.match(text))
+                or (_fragment(text) and (_offers(analysis, text) or not _DIGIT.search(text)))
+                or (previous is not None and previous.text.rstrip().endswith("?"))
+            )
             context = previous if previous is not None and leans else None
             # A label leans on what came before it, and passes that on ("… Chronicles 2 Bundle …
             # Release date. December 1, 2017"): the value is read with the name it is for.

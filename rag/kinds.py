@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from typing import Literal
 
-from rag.mentions import YEAR
+from rag.mentions import PERIOD_RANGE, YEAR
 
 AnswerKind = Literal[
     "person", "place", "date", "number", "yes_no", "list", "explanation", "timeline", "comparison", "thing"
@@ -31,7 +31,7 @@ _TIMELINE = re.compile(
     r"\bhow (?:has|have|did) .+ (?:develop|developed|evolve|evolved|change|changed|progress|progressed"
     r"|unfold|unfolded)\b"
     r"|\btimeline\b|\bwhat happened\b.*\bbetween\b.+\band\b|\bchronolog|\bover time\b|\bsequence of events\b"
-    r"|\bin (?:date|chronological) order\b",
+    r"|\bin (?:date|chronological) order\b|\btrace\b",
     re.I,
 )
 _NUMBER_Q = re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|high|often|deep|wide)\b", re.I)
@@ -42,7 +42,8 @@ _DATE_Q = re.compile(
 )
 _EXPLAIN_Q = re.compile(
     r"^\W*(?:why|how)\b|^\W*what (?:did|do|does|has|have|will|had) .+ (?:agree|agreed|say|said|announce|decide|plan|"
-    r"mean|discuss|propose|promise|offer|demand|want)\b|^\W*what (?:was|were|is|has been) (?:agreed|decided|"
+    r"mean|discuss|propose|promise|offer|demand|want|focus on|focused on|cover|stress|emphasi[sz]e|highlight|urge"
+    r"|call for|talk about)\b|^\W*what (?:was|were|is|has been) (?:agreed|decided|"
     r"announced|discussed|said|planned)|\b(?:explain|describe)\b|\bwhat (?:is|was|were) the (?:reason|purpose|aim|"
     r"goal|significance|outcome|result|impact)s?\b",
     re.I,
@@ -153,7 +154,7 @@ _PERSON_NOUNS = {
     "recipient", "laureate", "nominee", "successor", "predecessor", "buyer", "acquirer", "star",
     "defenseman", "defender", "lineman", "striker", "midfielder", "winger", "goalkeeper", "goalie", "quarterback",
     "pitcher", "batsman", "bowler", "teammate", "rookie", "suspect", "victim", "witness", "journalist", "reporter",
-    "lawmaker",
+    "lawmaker", "umpire", "referee", "presenter", "finalist", "runner-up", "villain", "character",
 }  # fmt: skip
 _PLACE_NOUNS = {
     "city", "country", "nation", "town", "province", "region", "place", "venue", "stadium", "state", "seaport",
@@ -166,6 +167,7 @@ NUMBER_NOUNS = {"number", "amount", "total", "value", "cost", "price", "size", "
                  "age", "height", "weight", "capacity", "attendance", "turnover", "debt", "deficit", "margin",
                  "speed", "production", "output", "delivery", "deliveries"}  # fmt: skip
 _PREPOSITIONS = frozenset("of in at on for from with to by about".split())
+_COPULAS = frozenset("is are was were".split())
 _AUXILIARIES = frozenset("do does did is are was were has have had will would can could should may might must".split())
 _NOT_PLURAL = re.compile(r"(?:ss|us|is|ics|news|['’]s)$", re.I)
 
@@ -187,7 +189,16 @@ def answer_kind(question: str) -> AnswerKind:
     q = question_clause(question)
     if _COMPARISON.search(q):
         return "comparison"
-    if _TIMELINE.search(q):
+    if _TIMELINE.search(_unframed(question)):  # "In date order, what …" too
+        return "timeline"
+    # "What talks were held between October 2022 and January 2023?": the events of a period, in
+    # date order, not one answer for each year it names; "What were its sales between 2019 and
+    # 2021?" still asks a figure a year, as a list of years does.
+    opening = re.findall(r"\b[a-z]+\b(?!['’])", q.lower())[:5]
+    figure = _NUMBER_Q.search(" ".join(q.split()[:5])) or any(
+        w in NUMBER_NOUNS or w[:-1] in NUMBER_NOUNS for w in opening
+    )
+    if PERIOD_RANGE.search(q) and not figure and not _DATE_Q.search(q):
         return "timeline"
     if len({m.group(1) for m in YEAR.finditer(q)}) > 1 and re.match(r"^\W*(?:who|which|what)\b", q, re.I):
         return "list"  # "Who won in 2018, 2019 and 2021?": one answer a year
@@ -211,6 +222,10 @@ def answer_kind(question: str) -> AnswerKind:
         words = [w.lower() for w in written]
         if re.match(r"^(?:\d+|two|three|four|five|six|seven|eight|nine|ten|other|several|all)$", words[0]):
             return "list"
+        if words[0] in _AUXILIARIES and words[0] not in _COPULAS:
+            # "What did General Li focus on?": the noun after "did" is who acts, not what is asked;
+            # "What will the car cost?" still asks a figure.
+            return "number" if any(w in NUMBER_NOUNS for w in words[1:]) else "thing"
         started = False
         # The first noun decides: "Which Chinese officials met the Minister…" is a list.
         for i, word in enumerate(words):
@@ -253,8 +268,12 @@ def _phrase_kind(phrase: str) -> AnswerKind:
     ['person', 'place', 'date']
     >>> [_phrase_kind(q) for q in ("port revenue q1 2021", "port history", "fest lviii host city")]
     ['number', 'thing', 'place']
+    >>> [_phrase_kind(q) for q in ("2020 ferry safety features", "harbour ferry news", "spa price for 30 minutes")]
+    ['list', 'thing', 'number']
     """
-    words = [w for w in re.findall(r"[\w'’-]+", phrase.lower()) if not _PERIOD_WORD.match(w)]
+    words = re.findall(r"[\w'’-]+", phrase.lower())
+    tail = next((i for i, w in enumerate(words) if i and w in _PREPOSITIONS), len(words))
+    words = [w for w in words[:tail] if not _PERIOD_WORD.match(w)]  # "bar price for 30 minutes": the price
     if not words:
         return "thing"
     head = words[-1]
@@ -266,6 +285,8 @@ def _phrase_kind(phrase: str) -> AnswerKind:
         return "place"
     if head in _PERSON_NOUNS:
         return "person"
+    if head.endswith("s") and len(head) > 3 and not _NOT_PLURAL.search(head):
+        return "list"  # "harbour festival sponsors": every one the articles name
     return "thing"
 
 

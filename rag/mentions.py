@@ -30,6 +30,11 @@ FULL_DATE = re.compile(
     r"|(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-(?P<d3>\d\d))\b",
     re.IGNORECASE,
 )
+_WHEN = rf"(?:(?:early|mid|late)[- ])?(?:{MONTH}|q[1-4]|(?:19|20)\d\d)(?:,?\s+(?:19|20)\d\d)?"
+# A period the text bounds by two dates: "between October 2022 and January 2023", "from Q3 2018 to Q2 2019".
+PERIOD_RANGE = re.compile(
+    rf"\b(?:between\s+{_WHEN}\s+and|from\s+{_WHEN}\s+(?:to|until|till|through(?:\s+to)?))\s+{_WHEN}\b", re.I
+)
 MONTH_NAME = re.compile(r"\b(?:" + "|".join(m.title() for m in MONTHS) + r")\b")  # "may" the verb is not May
 MONTH_CAPITAL = re.compile(
     r"\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?"

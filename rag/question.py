@@ -40,6 +40,7 @@ from rag.mentions import (
     MONTH_NAME,
     MONTHS,
     NUMBER_WORDS,
+    PERIOD_RANGE,
     QUARTER,
     TITLE_WORDS,
     YEAR,
@@ -69,9 +70,11 @@ QUESTION_WORDS = frozenset(
 # A name: capitalised words, joined by up to two particles ("Breath of the Wild") or a colon
 # before a subtitle ("The Legend of Zelda: Breath of the Wild").
 _NAME_RUN = re.compile(r"[A-Z][\w.'’-]*(?::?\s+(?:(?:de|of|the|del|la|von|van)\s+){0,2}[A-Z][\w.'’-]*)+")
-_ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b(?:\s+([A-Za-z][\w'’-]*))?", re.IGNORECASE)
+# "the 77th annual Harbour Awards" numbers the Harbour Awards.
+_ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b(?:\s+(?:annual\s+)?([A-Za-z][\w'’-]*))?", re.IGNORECASE)
+# A name and its number: "Season 17", "Chronicles X", "Warrior-VIII", "Sky-Runner 2" (the whole hyphenated name).
 _HEADED_NUMBER = re.compile(
-    r"\b([A-Za-z][\w'’]*)(?:(?<=\b[Nn]o)\.\s*|[™®]?(?:\s+|-))(?:no\.?\s*|#)?(\d{1,3}|[IVX]{2,5}|(?<=[a-z]\s)[XV](?=\W|$))(?![\d,.]\d|\w)"
+    r"(?<![\w-])((?:[A-Za-z][\w'’]*-)*[A-Za-z][\w'’]*)(?:(?<=\b[Nn]o)\.\s*|[™®]?(?:\s+|-))(?:no\.?\s*|#)?(\d{1,3}|[IVX]{2,5}|(?<=[a-z]\s)[XV](?=\W|$))(?![\d,.]\d|\w)"
 )
 _SCORE = re.compile(r"\d{1,2}\s?[-–]\s?\d{1,2}\b")
 _ROMAN = {"I": 1, "V": 5, "X": 10}
@@ -89,8 +92,9 @@ _NOT_SPOTS = frozenset(
     "future wake aftermath run-up process way case statement interview report letter speech post tweet video "
     "matter meeting event".split()
 )
-# Heads that name a thing's number rather than a count, when a question puts a number after them.
-_NOT_HEADS = {"in", "on", "at", "of", "by", "for", "to", "and", "or", "the", "than", "about", "over", "under", "top"}
+# Words before a number that are no name it numbers: function words and those that qualify the
+# figure ("at least 20"). "No 1" names a rank.
+_NOT_HEADS = (FUNCTION_WORDS - {"no"}) | {"top", "least", "most", "nearly", "almost", "roughly", "just", "only"}
 
 # Restrictive qualifiers: words that split a competition, a ranking or an event into parts.
 # A passage that names one value of a group answers only for that value; a passage that
@@ -241,7 +245,7 @@ class Analysis:
         (dots and possessives dropped): "the U.S. Open" -> (("us", "open"),). Single words are
         left out: a passage may well say "Pakistan" for "Islamabad" or "the company" for "Tesla"
         (required, they cost 3 of 56 seed questions and 1 of 50 RGB ones their evidence)."""
-        taken = " ".join(c.text for c in self.constraints)
+        taken = " ".join(c.text if c.kind != "number" else _numeral(c.text) for c in self.constraints)
         return tuple(run for run in _name_runs(self.question, taken) if len(run) >= 2)
 
     def other_edition(self, text: str) -> str:
@@ -786,6 +790,16 @@ def _name_word(word: str) -> str:
     return re.sub(r"['’]s$|(?<=s)['’]$|\.", "", word).lower().strip("-")
 
 
+def _numeral(text: str) -> str:
+    """A number constraint's numeral, without the name it numbers: that name is still the
+    question's ("the 77th Golden Harbour Awards" names the Golden Harbour Awards).
+
+    >>> _numeral("77th Golden"), _numeral("Fest LVI"), _numeral("Warrior-VIII")
+    ('77th', 'LVI', 'Warrior-VIII')
+    """
+    return " ".join(t for t in text.split() if re.search(r"\d|^[IVXL]+$|-(?:\d+|[IVXL]+)$", t))
+
+
 def _name_runs(text: str, taken: str = "") -> list[tuple[str, ...]]:
     """The text's names of capitalised words, each as its lower-cased words (dots, possessives,
     function words, months and the words in `taken` dropped): "the U.S. Open" -> ("us", "open")."""
@@ -857,13 +871,24 @@ def constraints(question: str) -> list[Constraint]:
     for m in FULL_DATE.finditer(question):
         found.append(Constraint("date", m.group(0), date_value(m)))
         taken.append(m.span())
+    ranges = [m.span() for m in PERIOD_RANGE.finditer(question)]
+
+    def ends(found: list[re.Match[str]]) -> bool:  # the two ends of a period ("between May and July")
+        return len(found) == 2 and any(s <= found[0].start() and found[1].end() <= e for s, e in ranges)
+
     years = [m for m in YEAR.finditer(question) if free(m)]
-    if years:  # several years ("in 2018, 2019 and 2021") ask for any of them
-        found.append(Constraint("year", ", ".join(m.group(0) for m in years), _joined(m.group(1) for m in years)))
+    if years:  # several years ("in 2018, 2019 and 2021") ask for any of them; a period, for any in it
+        asked = [int(m.group(1)) for m in years]
+        if ends(years) and 0 < asked[1] - asked[0] <= 50:
+            asked = list(range(asked[0], asked[1] + 1))
+        found.append(Constraint("year", ", ".join(m.group(0) for m in years), _joined(map(str, asked))))
         taken.extend(m.span() for m in years)
     months = [m for m in MONTH_NAME.finditer(question) if free(m) and question[: m.start()].strip()]
-    if months:  # "May I ask…" opens no month; several months ask for any of them
-        numbers = (f"{MONTHS.index(m.group(0).lower()) + 1:02d}" for m in months)
+    if months:  # "May I ask…" opens no month; several months ask for any of them; a period, for any in it
+        indices = [MONTHS.index(m.group(0).lower()) for m in months]
+        if ends(months):  # "between November and February" holds December and January
+            indices = [(indices[0] + i) % 12 for i in range((indices[1] - indices[0]) % 12 + 1)]
+        numbers = (f"{v + 1:02d}" for v in indices)
         found.append(Constraint("month", ", ".join(m.group(0) for m in months), _joined(numbers)))
         taken.extend(m.span() for m in months)
     quarters = [m for m in QUARTER.finditer(question) if free(m)]

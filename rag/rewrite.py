@@ -7,8 +7,10 @@ then "Who was runner-up?"). Then the question itself:
 - "he", "she", "his", "her" -> the first person the last answer names, else the last
   question, else earlier turns: a whole name, never a title ("Minister of Political and
   Legal Affairs Chen Mingguo" names "Chen Mingguo");
-- "it", "they", "that meeting", "the ministry"… -> the last standalone question rides along
-  in brackets, since which thing is meant is safer carried whole than guessed; "there" ->
+- "that delegation", "this drill" -> the thing as the last answer (else the last question)
+  describes it, "the Harbour delegation", where it says more than the noun;
+- "it", "they", "that meeting", "the ministry"… otherwise -> the last standalone question rides
+  along in brackets, since which thing is meant is safer carried whole than guessed; "there" ->
   the last place the last answer names;
 - ellipsis: "And in 2021?" takes the last standalone question with the new year (month,
   number) in place of the old; "What about the men's?" swaps the qualifier; "What else?"
@@ -19,6 +21,9 @@ then "Who was runner-up?"). Then the question itself:
     ...                           "Chen Mingguo [1].")]
     >>> standalone_question("What did he invite Naqvi to do?", h)
     'What did Chen Mingguo invite Naqvi to do?'
+    >>> standalone_question("And who will lead that delegation?", [Message("user", "Is a delegation going?"),
+    ...     Message("assistant", "Yes, a Harbour delegation will visit Riverton soon [1].")])
+    'Who will lead the Harbour delegation?'
     >>> standalone_question("And in 2021?", [Message("user", "Who won the Tour de France in 2019?"),
     ...                                      Message("assistant", "Egan Bernal won it [1].")])
     'Who won the Tour de France in 2021?'
@@ -42,6 +47,7 @@ _THING = re.compile(
     r"ministry|event|attack|drill|exercise|deal|report|game|film|match|race|election|company|delegation))\b",
     re.IGNORECASE,
 )
+_DEMONSTRATIVE = re.compile(r"\b(?:[Tt]hat|[Tt]his|[Tt]he same)\s+([a-z]+)\b")  # a common noun: "that delegation"
 _ELLIPSIS = re.compile(r"^\W*(?:and|what about|how about|and what about|same for|also)\b", re.IGNORECASE)
 _STOP = frozenset("be been being has have had it its this that there their they them his her he she".split())
 _THERE = re.compile(r"\bthere\b(?!\s+(?:is|are|was|were|be|been|has|have|had)\b)", re.IGNORECASE)
@@ -100,9 +106,30 @@ def _resolve(question: str, earlier: Sequence[tuple[str, str]]) -> str:
             who = candidates[0]
             q = _PERSON.sub(who, question, count=1)
             return _POSSESSIVE.sub(f"{who}'s", q, count=1) if q == question else q
+    demonstrative = _DEMONSTRATIVE.search(question)
+    described = demonstrative and (
+        _described(demonstrative[1], last_answer) or _described(demonstrative[1], last_question)
+    )
+    if demonstrative and described:  # "that delegation" -> "the Harbour delegation" the last turn spoke of
+        question = question[: demonstrative.start()] + described + question[demonstrative.end() :]
     if _THING.search(question) or _topicless(question):
         return f"{question} ({last_question.replace('(', '').replace(')', '')})"
     return question
+
+
+def _described(noun: str, text: str) -> str | None:
+    """How a text describes a thing of this noun, as "the …": "a Harbour delegation" -> "the
+    Harbour delegation"; None where it says no more than the noun.
+
+    >>> _described("delegation", "Yes, a Harbour delegation will soon visit Riverton [1].")
+    'the Harbour delegation'
+    >>> _described("delegation", "The delegation will visit."), _described("drill", "It ended.")
+    (None, None)
+    """
+    m = re.search(rf"\b(?:a|an|the|its|their)\s+((?:[\w'’-]+\s+){{1,3}}?){re.escape(noun)}\b", text, re.IGNORECASE)
+    if not m or any(w.lower() in _STOP for w in m[1].split()):
+        return None
+    return f"the {m[1]}{noun}"
 
 
 def _content(text: str) -> list[str]:
@@ -114,8 +141,8 @@ def _content(text: str) -> list[str]:
 def _last_place(answer: str) -> str | None:
     """The last name an answer gives that is not a person's: where "there" points.
 
-    >>> _last_place("Chen Mingguo invited Naqvi to visit Xinjiang [1].")
-    'Xinjiang'
+    >>> _last_place("Ada Okafor invited Lind to visit Riverton [1].")
+    'Riverton'
     """
     people = " ".join(person_names(answer))
     names = [m.group(0) for m in NAME_RUN.finditer(_MARKER.sub("", answer)) if m.start() > 0]

@@ -40,6 +40,9 @@ if [ -d "$external/rgb_dev" ]; then
     done
     run_eval --corpus "$external/rgb_dev/plain/corpus" --questions evals/rgb_forms.jsonl \
         --thresholds evals/thresholds-rgb-forms.yaml --out artifacts/eval-rgb-forms
+    # Questions over the same passages written by someone who had seen neither the pipeline nor RGB's own.
+    run_eval --corpus "$external/rgb_dev/plain/corpus" --questions evals/rgb_outsider.jsonl \
+        --thresholds evals/thresholds-rgb-outsider.yaml --out artifacts/eval-rgb-outsider
 else
     echo "WARNING: no public development sets at $external (set RAG_EXTERNAL_SETS); their evals did not run" >&2
 fi

@@ -125,7 +125,8 @@ def test_the_form_question_files_load() -> None:
     forms = load_questions(REPO_QUESTIONS.with_name("forms.jsonl"))
     assert len(forms) + len(load_questions(REPO_QUESTIONS.with_name("rgb_forms.jsonl"))) >= 30
     assert {"list", "explanation", "timeline", "followup_chain"} <= {q.type for q in forms}
-    assert all(len(q.history) >= 4 for q in forms if q.type == "followup_chain")
+    chains = [q for q in forms if q.type == "followup_chain"]
+    assert all(len(q.history) >= 2 for q in chains) and sum(len(q.history) >= 4 for q in chains) >= 8  # 3+ turns
 
 
 def test_the_reworded_questions_ask_the_same_as_the_originals_in_other_words() -> None:
@@ -146,9 +147,17 @@ def test_the_outsiders_questions_cover_each_kind_over_the_seeds() -> None:
 
 def test_the_questions_over_web_pages_name_page_keys_and_answer_each_kind() -> None:
     pages = load_questions(REPO_QUESTIONS.with_name("pages.jsonl"))
-    assert {q.type for q in pages} == {"factoid", "date", "multi_doc", "two_constraint", "unanswerable"}
+    kinds = {"factoid", "date", "multi_doc", "two_constraint", "list", "explanation", "unanswerable"}
+    assert {q.type for q in pages} == kinds
     assert all(re.fullmatch(r"p[0-9a-f]{16}", s) for q in pages for s in q.sources)
     assert all(bool(q.answers) == bool(q.sources) == (q.type != "unanswerable") for q in pages)
+
+
+def test_the_outsiders_questions_over_the_public_passages_name_passage_ids() -> None:
+    rgb = load_questions(REPO_QUESTIONS.with_name("rgb_outsider.jsonl"))
+    assert {q.type for q in rgb} == {"factoid", "date", "two_constraint", "unanswerable"}
+    assert all(re.fullmatch(r"rgb_\d{3}_(?:pos|neg)_[0-9a-f]{12}", s) for q in rgb for s in q.sources)
+    assert all(bool(q.answers) == bool(q.sources) == (q.type != "unanswerable") for q in rgb)
 
 
 def test_planted_false_answers_load(tmp_path: Path) -> None:

@@ -329,3 +329,37 @@ def test_a_score_in_the_question_numbers_no_thing_so_the_match_report_is_read() 
     assert analyze(q).constraints == ()
     evidence = select_evidence(q, [hit("a", text)], flat, analysis=analyze(q))
     assert [p.doc_id for p in evidence.passages] == ["a"] and not evidence.rejected
+
+
+def test_a_period_the_question_bounds_holds_the_months_between_its_ends() -> None:
+    q = "What talks did the port boards hold between October 2022 and January 2023?"
+    months = next(c for c in analyze(q).constraints if c.kind == "month")
+    assert months.value.split(",") == ["10", "11", "12", "01"]
+    text = "The two port boards held talks in December 2022 on a shared ferry."
+    evidence = select_evidence(q, [hit("a", text)], flat, analysis=analyze(q), per_document=True)
+    assert [p.doc_id for p in evidence.passages] == ["a"] and not evidence.rejected
+
+
+def test_words_that_qualify_a_figure_or_a_number_name_are_read_as_such() -> None:
+    assert analyze("How many people watched at least 20 minutes of the final?").constraints == ()
+    (sequel,) = analyze("Which villain returns in Sky-Runner 2?").constraints
+    assert (sequel.text, sequel.head) == ("Sky-Runner 2", "sky-runner")
+    q = "Who hosted the 77th Golden Harbour Awards?"  # the name is still the Golden Harbour Awards
+    text = "The 77th annual Golden Harbours were hosted by Ada Okafor."
+    evidence = select_evidence(q, [hit("a", text)], flat, analysis=analyze(q))
+    assert [p.doc_id for p in evidence.passages] == ["a"] and not evidence.rejected
+
+
+def test_a_sentence_that_answers_the_one_before_is_read_with_it() -> None:
+    first = "The council asked the port to pay for the new ring road."
+    reply = "However, the port authority said the costs were the council's to bear."
+    q = "How did the port authority respond?"
+    evidence = select_evidence(q, [report("a", first, reply)], flat, analysis=analyze(q), max_sentences=1)
+    assert first in evidence.passages[0].text and reply in evidence.passages[0].text
+
+
+def test_an_answer_is_read_with_the_interview_question_it_follows() -> None:
+    q = "What are Ada Okafor's favourite books?"
+    hits = [report("a", "Ada Okafor joins the port board.", "Q: Favourite books?", "A: Dune, Emma, and Ulysses.")]
+    evidence = select_evidence(q, hits, flat, analysis=analyze(q))
+    assert "Q: Favourite books? A: Dune, Emma, and Ulysses." in " ".join(p.text for p in evidence.passages)

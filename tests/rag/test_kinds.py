@@ -48,6 +48,16 @@ from rag.kinds import answer_kind, wants_organisation
         ("bakery revenue q1 2021", "number"),
         ("mill flour output 2019", "number"),
         ("harbour festival history", "thing"),
+        # a timeline asked by its order, by tracing, or by the period its events fall in
+        ("In date order, what storms hit the coast this year?", "timeline"),
+        ("Could you trace the port's expansion from the first plan through to the opening?", "timeline"),
+        ("What talks took place between October 2022 and January 2023?", "timeline"),
+        ("How many ships docked between May and July 2019?", "number"),
+        ("What were the port's sales between 2019 and 2021?", "list"),  # a figure a year
+        # after "did" or "will" comes who acts, not what is asked
+        ("What did General Ada Okafor focus on in the talks?", "explanation"),
+        ("What did the mill report after its first year?", "thing"),
+        ("What will the new ferry cost?", "number"),
     ],
 )
 def test_the_kind_is_read_past_the_phrasing(question: str, kind: str) -> None:
