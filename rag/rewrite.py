@@ -8,7 +8,8 @@ then "Who was runner-up?"). Then the question itself:
   question, else earlier turns: a whole name, never a title ("Minister of Political and
   Legal Affairs Chen Mingguo" names "Chen Mingguo");
 - "that delegation", "this drill" -> the thing as the last answer (else the last question)
-  describes it, "the Harbour delegation", where it says more than the noun;
+  describes it, "the Harbour delegation", where it says more than the noun, with the last
+  standalone question in brackets after it;
 - "it", "they", "that meeting", "the ministry"… otherwise -> the last standalone question rides
   along in brackets, since which thing is meant is safer carried whole than guessed; "there" ->
   the last place the last answer names;
@@ -23,7 +24,7 @@ then "Who was runner-up?"). Then the question itself:
     'What did Chen Mingguo invite Naqvi to do?'
     >>> standalone_question("And who will lead that delegation?", [Message("user", "Is a delegation going?"),
     ...     Message("assistant", "Yes, a Harbour delegation will visit Riverton soon [1].")])
-    'Who will lead the Harbour delegation?'
+    'Who will lead the Harbour delegation? (Is a delegation going?)'
     >>> standalone_question("And in 2021?", [Message("user", "Who won the Tour de France in 2019?"),
     ...                                      Message("assistant", "Egan Bernal won it [1].")])
     'Who won the Tour de France in 2021?'
@@ -112,7 +113,9 @@ def _resolve(question: str, earlier: Sequence[tuple[str, str]]) -> str:
     )
     if demonstrative and described:  # "that delegation" -> "the Harbour delegation" the last turn spoke of
         question = question[: demonstrative.start()] + described + question[demonstrative.end() :]
-    if _THING.search(question) or _topicless(question):
+    # The last question rides along even so: its description may fit another thing of the corpus
+    # too (another Harbour delegation, elsewhere).
+    if demonstrative or _THING.search(question) or _topicless(question):
         return f"{question} ({last_question.replace('(', '').replace(')', '')})"
     return question
 
