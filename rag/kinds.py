@@ -194,11 +194,7 @@ def answer_kind(question: str) -> AnswerKind:
     # "What talks were held between October 2022 and January 2023?": the events of a period, in
     # date order, not one answer for each year it names; "What were its sales between 2019 and
     # 2021?" still asks a figure a year, as a list of years does.
-    opening = re.findall(r"\b[a-z]+\b(?!['’])", q.lower())[:5]
-    figure = _NUMBER_Q.search(" ".join(q.split()[:5])) or any(
-        w in NUMBER_NOUNS or w[:-1] in NUMBER_NOUNS for w in opening
-    )
-    if PERIOD_RANGE.search(q) and not figure and not _DATE_Q.search(q):
+    if PERIOD_RANGE.search(q) and not _DATE_Q.search(q) and not _asks_figure(q):
         return "timeline"
     if len({m.group(1) for m in YEAR.finditer(q)}) > 1 and re.match(r"^\W*(?:who|which|what)\b", q, re.I):
         return "list"  # "Who won in 2018, 2019 and 2021?": one answer a year
@@ -253,6 +249,14 @@ def answer_kind(question: str) -> AnswerKind:
     if not _OPENS_QUESTION.match(q) and not _ANY_WH.search(q):
         return _phrase_kind(q)
     return "thing"
+
+
+def _asks_figure(q: str) -> bool:
+    """Whether a question's opening words ask for a figure: "how many", or a figure's noun."""
+    opening = re.findall(r"\b[a-z]+\b(?!['’])", q.lower())[:5]
+    return bool(_NUMBER_Q.search(" ".join(q.split()[:5]))) or any(
+        w in NUMBER_NOUNS or w[:-1] in NUMBER_NOUNS for w in opening
+    )
 
 
 _ANY_WH = re.compile(rf"\b{_WH}\b", re.I)
