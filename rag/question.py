@@ -77,6 +77,21 @@ _HEADED_NUMBER = re.compile(
     r"(?<![\w-])((?:[A-Za-z][\w'’]*-)*[A-Za-z][\w'’]*)(?:(?<=\b[Nn]o)\.\s*|[™®]?(?:\s+|-))(?:no\.?\s*|#)?(\d{1,3}|[IVX]{2,5}|(?<=[a-z]\s)[XV](?=\W|$))(?![\d,.]\d|\w)"
 )
 _SCORE = re.compile(r"\d{1,2}\s?[-–]\s?\d{1,2}\b")
+# A quantity in a unit: "a 30 minute session", "10-15 minutes", "the 13-inch model", "fifteen
+# minutes". A passage giving the unit another number is about another quantity.
+_UNITS = {
+    "second": "second", "minute": "minute", "min": "minute", "hour": "hour", "hr": "hour", "day": "day",
+    "week": "week", "month": "month", "year": "year", "mile": "mile", "km": "kilometre", "kilometre": "kilometre",
+    "kilometer": "kilometre", "metre": "metre", "meter": "metre", "foot": "foot", "feet": "foot", "inch": "inch",
+    "kg": "kilogram", "kilogram": "kilogram", "pound": "pound", "ton": "tonne", "tonne": "tonne", "litre": "litre",
+    "liter": "litre", "gallon": "gallon", "magnitude": "magnitude", "gb": "gb", "tb": "tb", "mph": "mph",
+}  # fmt: skip
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_COUNT = rf"\d+(?:\.\d+)?|(?:{'|'.join(_TENS)})(?:-(?:{'|'.join(NUMBER_WORDS[1:10])}))?|{'|'.join(NUMBER_WORDS)}"
+_MEASURE = re.compile(
+    rf"(?<![\w.,-])(?:({_COUNT})\s*(?:-|–|to)\s*)?({_COUNT})[\s-]?({'|'.join(_UNITS)})(?:e?s)?\b(?![-‑]old)",
+    re.IGNORECASE,
+)
 _ROMAN = {"I": 1, "V": 5, "X": 10}
 _ORDINAL_WORDS = (
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
@@ -144,15 +159,16 @@ _TITLE_MODIFIER_BEFORE = re.compile(
 class Constraint:
     """One thing the question states that an answer must be about.
 
-    `kind` is year, date, month, quarter, number or qualifier; `text` is how the question says it.
+    `kind` is year, date, month, quarter, number, measure or qualifier; `text` is how the question
+    says it.
     Years, dates and numbers are `required`: an answer must rest on a passage that states them,
     since a passage silent about the year cannot tell whose year it reports.
     """
 
-    kind: Literal["year", "date", "month", "quarter", "number", "qualifier"]
+    kind: Literal["year", "date", "month", "quarter", "number", "measure", "qualifier"]
     text: str
     value: str  # normalised: "2019", "2019-07-13", "2", "17", "women's"
-    head: str = ""  # for a number, the word it belongs to ("season" for "Season 17")
+    head: str = ""  # for a number, the word it belongs to ("season" for "Season 17"); for a measure, its unit
     group: str = ""  # for a qualifier, its lexicon group
 
     def verdict(self, text: str, date: int | None = None) -> Verdict:
@@ -181,6 +197,9 @@ class Constraint:
                 return "meets" if months & set(self.value.split(",")) else "violates" if months else "silent"
             case "number":
                 return _number_verdict(self, text)
+            case "measure":
+                given = _measures(text).get(self.head, set())
+                return "meets" if self.value in given else "violates" if given else "silent"
             case "qualifier":
                 return _qualifier_verdict(self, text)
 
@@ -422,6 +441,8 @@ class Analysis:
                     found.extend(sorted(full_dates(text) - {c.value}))
                 case "number":
                     found.extend(f"{c.head} {n}" for n in _numbers_after(c.head, text) if n != c.value)
+                case "measure":
+                    found.extend(f"{n} {c.head}s" for n in sorted(_measures(text).get(c.head, set()) - {c.value}))
                 case "qualifier":
                     found.extend(_other_qualifiers(c, text))
         if layers:
@@ -897,6 +918,9 @@ def constraints(question: str) -> list[Constraint]:
             Constraint("quarter", ", ".join(m.group(0) for m in quarters), _joined(map(quarter_value, quarters)))
         )
         taken.extend(m.span() for m in quarters)
+    for m in _MEASURE.finditer(question):
+        found.append(Constraint("measure", m.group(0), _count_value(m.group(2)), head=_UNITS[m.group(3).lower()]))
+        taken.append(m.span())
     for m in _ORDINAL.finditer(question):
         if free(m):
             found.append(Constraint("number", m.group(0), m.group(1), head=(m.group(2) or "").lower()))
@@ -938,6 +962,32 @@ def _number_value(token: str) -> int:
     for i, v in enumerate(values):
         total += -v if i + 1 < len(values) and values[i + 1] > v else v
     return total
+
+
+def _count_value(count: str) -> str:
+    """'15' -> '15', 'fifteen' -> '15', 'twenty-five' -> '25', '7.80' -> '7.8'."""
+    words = count.lower().split("-")
+    if words[0] in _TENS:
+        return str(20 + 10 * _TENS.index(words[0]) + (NUMBER_WORDS.index(words[1]) if len(words) > 1 else 0))
+    if words[0] in NUMBER_WORDS:
+        return str(NUMBER_WORDS.index(words[0]))
+    return f"{float(count):g}"
+
+
+def _measures(text: str) -> dict[str, set[str]]:
+    """The quantities `text` gives, by unit; a range gives both its ends.
+
+    >>> given = _measures("The session lasts 10-15 minutes; thirty minutes cost Rs 500, and the 13-inch model more.")
+    >>> sorted(given["minute"]), given["inch"]
+    (['10', '15', '30'], {'13'})
+    >>> _measures("The 8-year-old girl was found.")
+    {}
+    """
+    found: dict[str, set[str]] = {}
+    for m in _MEASURE.finditer(text):
+        counts = found.setdefault(_UNITS[m.group(3).lower()], set())
+        counts.update(_count_value(c) for c in m.group(1, 2) if c)
+    return found
 
 
 def _stem(word: str) -> str:

@@ -363,3 +363,12 @@ def test_an_answer_is_read_with_the_interview_question_it_follows() -> None:
     hits = [report("a", "Ada Okafor joins the port board.", "Q: Favourite books?", "A: Dune, Emma, and Ulysses.")]
     evidence = select_evidence(q, hits, flat, analysis=analyze(q))
     assert "Q: Favourite books? A: Dune, Emma, and Ulysses." in " ".join(p.text for p in evidence.passages)
+
+
+def test_a_quantity_in_another_amount_of_the_asked_unit_is_set_aside() -> None:
+    q = "How much does a 30 minute ferry pass cost in Riverton?"
+    other = "A Riverton ferry pass costs 12 dollars for fifteen minutes."
+    asked = "A Riverton ferry pass costs 20 dollars for 30 minutes."
+    evidence = select_evidence(q, [report("a", other, asked)], flat, analysis=analyze(q))
+    assert [p.text for p in evidence.passages] == [asked] and [r.text for r in evidence.rejected] == [other]
+    assert analyze("When was the 8-year-old boy found?").constraints == ()  # an age is no measure asked
