@@ -329,6 +329,11 @@ class AnswerPipeline:
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.extend([*notes, f"the model's answer names no {analysis.kind}, which the question asks for"])
             return refusal
+        cited = [p for p in evidence.passages if any(p.n in markers for _, markers, _ in placed)]
+        if analysis.unit and not any(analysis.offers(p.text) for p in cited):
+            refusal = self._refusal(question, standalone, evidence, timings)
+            refusal.notes.extend([*notes, f"the passages the answer cites give no count of {analysis.unit}s"])
+            return refusal
         dated_else = [word for s, _, _ in placed if (word := analysis.other_event(s))]
         if len(dated_else) == len(placed):  # "announced on …" for "when was it released?"
             asked = " or ".join(analysis.events)
@@ -343,7 +348,6 @@ class AnswerPipeline:
             return answer
         # "The game was released on …", where only a later sentence names it ("… part of the X DLC"),
         # gives way to a passage whose dated sentence, or what leads to it, names what was asked about.
-        cited = [p for p in evidence.passages if any(p.n in markers for _, markers, _ in placed)]
         if analysis.subject and not any(_named_date(analysis, p.text, to_the_day=False) for p in cited):
             named = next(((p.n, q) for p in evidence.passages if (q := _named_date(analysis, p.text))), None)
             if named is not None:  # quoted from the name to its date

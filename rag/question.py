@@ -86,6 +86,7 @@ _UNITS = {
     "kg": "kilogram", "kilogram": "kilogram", "pound": "pound", "ton": "tonne", "tonne": "tonne", "litre": "litre",
     "liter": "litre", "gallon": "gallon", "magnitude": "magnitude", "gb": "gb", "tb": "tb", "mph": "mph",
 }  # fmt: skip
+_ASKED_UNIT = re.compile(rf"\bhow many ({'|'.join(_UNITS)})(?:e?s)?\b", re.IGNORECASE)
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 _COUNT = rf"\d+(?:\.\d+)?|(?:{'|'.join(_TENS)})(?:-(?:{'|'.join(NUMBER_WORDS[1:10])}))?|{'|'.join(NUMBER_WORDS)}"
 _MEASURE = re.compile(
@@ -562,6 +563,16 @@ class Analysis:
         """Whether the question asks for a day of the week, which a weekday alone answers."""
         return self.kind == "date" and bool(_WEEKDAY_ASKED.search(self.question))
 
+    @cached_property
+    def unit(self) -> str:
+        """The unit a count asks for: "how many years is the contract?" -> "year"; else "".
+
+        >>> analyze("How many kilometres long is the road?").unit, analyze("How many people came?").unit
+        ('kilometre', '')
+        """
+        m = _ASKED_UNIT.search(self.question) if self.kind == "number" else None
+        return _UNITS[m.group(1).lower()] if m else ""
+
     def offers(self, text: str) -> float:
         """How plainly `text` holds the kind of answer asked for, from 0 to 1: a dated day for
         "when", a figure for "how many", a name the question does not already hold for "who"
@@ -581,6 +592,8 @@ class Analysis:
                 if self.to_the_day and not names_day(text):
                     return 0.0  # "mid-December" is no exact date
                 return date_precision(text) / 3
+            case "number" if self.unit:  # "how many years": a figure in years, not an age
+                return 1.0 if _measures(text).get(self.unit, set()) else 0.0
             case "number":
                 asked = set(FIGURE.findall(self.question.lower()))
                 return 1.0 if set(FIGURE.findall(text.lower())) - asked - years_in(text) else 0.0

@@ -407,3 +407,12 @@ def test_a_weekday_answers_which_day_of_the_week_and_a_weekday_the_text_dates_ke
     prompt = gen.prompts[1][1].content
     # "Friday, March 8" is that Friday, not the one in the report's week.
     assert "(published 2019-11-20; Tuesday: 2019-11-19)" in prompt and "Friday:" not in prompt, prompt
+
+
+def test_a_count_of_a_unit_rests_on_a_passage_that_gives_one_not_on_an_age(tmp_path: Path) -> None:
+    signing = "Harbour signing\n\nHarbour FC signed the 23-year-old keeper Ada Okafor to a new contract on Monday.\n"
+    c = articles(tmp_path, {"signing": signing})
+    a = pipeline(c, "23 years")[0].answer("How many years is Ada Okafor's contract with Harbour FC?")
+    assert a.refused and any("no count of years" in n for n in a.notes)
+    a = pipeline(c, "23 years old")[0].answer("How old is Ada Okafor?")
+    assert not a.refused
