@@ -8,7 +8,7 @@ import datetime
 import re
 
 from rag.errors import BadInput
-from rag.mentions import MONTH, MONTHS
+from rag.mentions import MONTH, MONTH_CAPITAL, MONTHS, YEAR
 
 _DATE = re.compile(r"^(\d{4})(?:-?(\d{2})(?:-?(\d{2}))?)?$")
 
@@ -53,21 +53,31 @@ _DAY_WORD = re.compile(r"\b(yesterday|today|" + "|".join(WEEKDAYS) + r")\b", re.
 _DATED_BY_TEXT = re.compile(
     rf",?\s+(?:the\s+)?(?:{MONTH}\s+\d{{1,2}}\b|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH})", re.IGNORECASE
 )
+# A day of a month with no year after it: "on Saturday, May 18", "on 18 May".
+_CAPITAL = MONTH_CAPITAL.pattern
+_YEARLESS = re.compile(
+    rf"(?:(?P<m1>{_CAPITAL})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_CAPITAL}))"
+    r"(?![\d:]|,?\s*(?:19|20)\d\d)"
+)
 # A sentence about what is to come names a day ahead of its report, not the last one.
 _AHEAD = re.compile(r"\b(?:will|shall|next|upcoming|scheduled|due to|is to|are to|expected to)\b", re.IGNORECASE)
 
 
 def days_named(text: str, date: int) -> list[tuple[str, int]]:
-    """The days a report dated `date` names as a reporter does: "yesterday", "today", or a
+    """The days a report dated `date` names as a reporter does: "yesterday", "today", a
     weekday, which is the last one on or before the report's date ("on Wednesday" in a report of
-    Wednesday, February 5 is that day). Sentences about what is to come are left alone.
+    Wednesday, February 5 is that day), or a day of a month with no year, the last one on or
+    before it ("May 18" in a report of November 2019 is May 18, 2019). Sentences about what is
+    to come are left alone.
 
     >>> days_named("They met on Wednesday. Talks ended yesterday.", 20250205)
     [('Wednesday', 20250205), ('yesterday', 20250204)]
     >>> days_named("He will visit on Friday.", 20250205), days_named("On Friday.", 20250231)
     ([], [])
     >>> days_named("It happened on Friday, March 8, and on Sunday.", 20191120)
-    [('Sunday', 20191117)]
+    [('March 8', 20190308), ('Sunday', 20191117)]
+    >>> days_named("It began on 28 December.", 20200110), days_named("In 2017, it began on 28 December.", 20200110)
+    ([('28 December', 20191228)], [])
     """
     try:
         day = datetime.date(date // 10000, date // 100 % 100, date % 100)
@@ -77,6 +87,14 @@ def days_named(text: str, date: int) -> list[tuple[str, int]]:
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         if _AHEAD.search(sentence):
             continue
+        for m in _YEARLESS.finditer(sentence) if not YEAR.search(sentence) else ():  # else the year is the text's
+            month = MONTHS.index(next(n for n in MONTHS if n.startswith((m["m1"] or m["m2"]).lower()[:3])))
+            year = day.year - ((month + 1, int(m["d1"] or m["d2"])) > (day.month, day.day))
+            try:
+                named = datetime.date(year, month + 1, int(m["d1"] or m["d2"]))
+            except ValueError:  # "February 30" names no day
+                continue
+            found.append((m.group(0).rstrip("."), named.year * 10000 + named.month * 100 + named.day))
         for m in _DAY_WORD.finditer(sentence):
             if _DATED_BY_TEXT.match(sentence, m.end()):
                 continue

@@ -67,7 +67,8 @@ _FRAME = re.compile(
 # a phrase before the comma sets the scene; the question proper starts after it.
 _LEADING_PHRASE = re.compile(
     r"^\W*(?:in|at|on|for|during|after|before|under|over|from|by|since|as of|according to|with|within|"
-    r"following|throughout|among|between|of|regarding|because)\b[^,?]{1,120},\s*(?=" + _WH + r"\b|" + _AUX + r"\b)",
+    r"following|throughout|among|between|of|regarding|because|when|while|once|as|although|though|if)\b"
+    r"[^,?]{1,120},\s*(?=" + _WH + r"\b|" + _AUX + r"\b)",
     re.I,
 )
 
@@ -93,6 +94,8 @@ def question_clause(question: str) -> str:
     ('who won the city marathon?', 'when it was founded.')
     >>> question_clause("Can you tell me the port's budget for 2016?")
     "what is the port's budget for 2016?"
+    >>> question_clause("When the police came, where was the boy?")
+    'where was the boy?'
     >>> question_clause("The council agreed to fund which two schools?")
     'which two schools?'
     """

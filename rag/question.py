@@ -74,7 +74,7 @@ _NAME_RUN = re.compile(r"[A-Z][\w.'’-]*(?::?\s+(?:(?:de|of|the|del|la|von|van)
 _ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b(?:\s+(?:annual\s+)?([A-Za-z][\w'’-]*))?", re.IGNORECASE)
 # A name and its number: "Season 17", "Chronicles X", "Warrior-VIII", "Sky-Runner 2" (the whole hyphenated name).
 _HEADED_NUMBER = re.compile(
-    r"(?<![\w-])((?:[A-Za-z][\w'’]*-)*[A-Za-z][\w'’]*)(?:(?<=\b[Nn]o)\.\s*|[™®]?(?:\s+|-))(?:no\.?\s*|#)?(\d{1,3}|[IVX]{2,5}|(?<=[a-z]\s)[XV](?=\W|$))(?![\d,.]\d|\w)"
+    r"(?<![\w-])((?:[A-Za-z][\w'’]*-)*[A-Za-z][\w'’]*)(?:(?<=\b[Nn]o)\.\s*|[™®]?(?:\s+|-))(?:no\.?\s*|#)?(\d{1,3}|[IVX]{2,5}|(?<=[a-z]\s)[XV](?=\W|$))(?![\d,.]\d|\w|-[a-z])"
 )
 _SCORE = re.compile(r"\d{1,2}\s?[-–]\s?\d{1,2}\b")
 # A quantity in a unit: "a 30 minute session", "10-15 minutes", "the 13-inch model", "fifteen
@@ -90,7 +90,7 @@ _ASKED_UNIT = re.compile(rf"\bhow many ({'|'.join(_UNITS)})(?:e?s)?\b", re.IGNOR
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 _COUNT = rf"\d+(?:\.\d+)?|(?:{'|'.join(_TENS)})(?:-(?:{'|'.join(NUMBER_WORDS[1:10])}))?|{'|'.join(NUMBER_WORDS)}"
 _MEASURE = re.compile(
-    rf"(?<![\w.,-])(?:({_COUNT})\s*(?:-|–|to)\s*)?({_COUNT})[\s-]?({'|'.join(_UNITS)})(?:e?s)?\b(?![-‑]old)",
+    rf"(?<![\w.,-])(?:({_COUNT})\s*(?:-|–|to)\s*)?({_COUNT})[\s-]?({'|'.join(_UNITS)})(?:e?s)?\b(?![\s-]+old\b)",
     re.IGNORECASE,
 )
 _ROMAN = {"I": 1, "V": 5, "X": 10}
@@ -993,7 +993,7 @@ def _measures(text: str) -> dict[str, set[str]]:
     >>> given = _measures("The session lasts 10-15 minutes; thirty minutes cost Rs 500, and the 13-inch model more.")
     >>> sorted(given["minute"]), given["inch"]
     (['10', '15', '30'], {'13'})
-    >>> _measures("The 8-year-old girl was found.")
+    >>> _measures("The 8-year-old girl and her 9 year old brother were found.")
     {}
     """
     found: dict[str, set[str]] = {}

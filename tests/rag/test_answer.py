@@ -405,8 +405,10 @@ def test_a_weekday_answers_which_day_of_the_week_and_a_weekday_the_text_dates_ke
     assert not a.refused and a.answer == "Tuesday [1].", a.answer
     p.answer("When did the storm strike the harbour?")
     prompt = gen.prompts[1][1].content
-    # "Friday, March 8" is that Friday, not the one in the report's week.
-    assert "(published 2019-11-20; Tuesday: 2019-11-19)" in prompt and "Friday:" not in prompt, prompt
+    # "Friday, March 8" is that Friday, not the one in the report's week, and March 8 is the last
+    # one before the report.
+    assert "(published 2019-11-20; Tuesday: 2019-11-19; March 8: 2019-03-08)" in prompt, prompt
+    assert "Friday:" not in prompt, prompt
 
 
 def test_a_count_of_a_unit_rests_on_a_passage_that_gives_one_not_on_an_age(tmp_path: Path) -> None:
@@ -416,3 +418,11 @@ def test_a_count_of_a_unit_rests_on_a_passage_that_gives_one_not_on_an_age(tmp_p
     assert a.refused and any("no count of years" in n for n in a.notes)
     a = pipeline(c, "23 years old")[0].answer("How old is Ada Okafor?")
     assert not a.refused
+
+
+def test_a_day_of_a_month_with_no_year_is_the_last_one_before_the_report(tmp_path: Path) -> None:
+    text = "Harbour theft\nPublished: 20 November 2019\n\nThe boat was stolen from the old quay on Saturday, May 18.\n"
+    c = articles(tmp_path, {"theft": text})
+    p, _ = pipeline(c, "The boat was stolen on May 18, 2019.")
+    a = p.answer("On what date was the boat stolen from the old quay?")
+    assert not a.refused and a.answer == "The boat was stolen on May 18, 2019 [1].", a.answer

@@ -341,7 +341,8 @@ def test_a_period_the_question_bounds_holds_the_months_between_its_ends() -> Non
 
 
 def test_words_that_qualify_a_figure_or_a_number_name_are_read_as_such() -> None:
-    assert analyze("How many people watched at least 20 minutes of the final?").constraints == ()
+    (watched,) = analyze("How many people watched at least 20 minutes of the final?").constraints
+    assert (watched.kind, watched.value, watched.head) == ("measure", "20", "minute")  # no thing numbered "least 20"
     (sequel,) = analyze("Which villain returns in Sky-Runner 2?").constraints
     assert (sequel.text, sequel.head) == ("Sky-Runner 2", "sky-runner")
     q = "Who hosted the 77th Golden Harbour Awards?"  # the name is still the Golden Harbour Awards
