@@ -45,13 +45,16 @@ _EXPLAIN_Q = re.compile(
     r"mean|discuss|propose|promise|offer|demand|want|focus on|focused on|cover|stress|emphasi[sz]e|highlight|urge"
     r"|call for|talk about)\b|^\W*what (?:was|were|is|has been) (?:agreed|decided|"
     r"announced|discussed|said|planned)|\b(?:explain|describe)\b|\bwhat (?:is|was|were) the (?:reason|purpose|aim|"
-    r"goal|significance|outcome|result|impact)s?\b",
+    r"goal|significance|outcome|result|impact)s?\b|^\W*what (?:caused|led to|prompted|triggered)\b"
+    r"|^\W*what happened (?:after|since|following|next)\b",
     re.I,
 )
 # Who took part in something with others: a delegation, a meeting, a trip. The answer is every
 # one of them, so a list; "Who is the minister who accompanied him?" asks for one.
 _PARTICIPANTS = re.compile(
-    r"^\W*who (?:else )?(?:travell?ed|accompanied|attended|joined|took part|were (?:in|part of|among|on))\b", re.I
+    r"^\W*who (?:else )?(?:travell?ed|accompanied|attended|joined|took part"
+    r"|(?:was|were) (?:in(?! charge)|part of|among|on))\b",
+    re.I,
 )
 _WH = r"(?:who|whom|whose|what|what's|which|when|where|why|how)"
 _AUX = r"(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|should)"
@@ -189,6 +192,9 @@ def answer_kind(question: str) -> AnswerKind:
     >>> [answer_kind(q) for q in ("Who travelled with the President?", "Who is the minister who travelled with him?")]
     ['list', 'person']
     """
+    slot = re.match(r"\W*(?:the\s+)?(date|day|number|amount)\b", _unframed(question), re.I)
+    if slot and not _OPENS_QUESTION.match(_unframed(question)):  # "number of visitors who came last year"
+        return "date" if slot[1].lower() in ("date", "day") else "number"
     q = question_clause(question)
     if _COMPARISON.search(q):
         return "comparison"
@@ -225,33 +231,50 @@ def answer_kind(question: str) -> AnswerKind:
             # "What did General Li focus on?": the noun after "did" is who acts, not what is asked;
             # "What will the car cost?" still asks a figure.
             return "number" if any(w in NUMBER_NOUNS for w in words[1:]) else "thing"
-        started = False
-        # The first noun decides: "Which Chinese officials met the Minister…" is a list.
-        for i, word in enumerate(words):
-            if word in _AUXILIARIES or word in ("the", "a", "an"):
-                if started:
-                    break  # the noun phrase ended: "What position does …" asks for one thing
-                continue  # "What was the death toll …": the phrase has not begun
-            if word in ("name", "names") and words[i + 1 : i + 2] == ["of"]:
-                started = False  # "the name of the minister …" asks what the minister asks
-                continue
-            if word in _PREPOSITIONS:
-                if started:
-                    break  # "the salary of the minister": the noun before "of" is the one asked for
-                continue
-            for kind, nouns in (("number", NUMBER_NOUNS), ("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS)):
-                if word in nouns:
-                    return kind  # type: ignore[return-value]
-            if written[i][0].isupper():
-                continue  # a name or a nationality says whose: "Which Harbour Hawks defender …" asks for one
-            started = True
-            if word.endswith("s") and word[:-1] in NUMBER_NOUNS:
-                return "number"  # "what were its revenues": figures, one for each thing named
-            if word.endswith("s") and len(word) > 3 and not _NOT_PLURAL.search(word):
-                return "list"
+        # Words up to a possessive say whose ("What are Harbour CEO Ada Okafor's favourite books?"),
+        # where a noun of a known kind follows it.
+        phrase = next((i for i, w in enumerate(words) if i and (w in _AUXILIARIES or w in _PREPOSITIONS)), len(words))
+        owner = next((i for i, w in enumerate(written[:phrase]) if w.endswith(("'s", "’s"))), -1)
+        found = _first_noun_kind(written, owner + 1) if owner >= 0 and words[0] in _COPULAS else None
+        found = found or _first_noun_kind(written, 0)
+        if found:
+            return found
     if not _OPENS_QUESTION.match(q) and not _ANY_WH.search(q):
         return _phrase_kind(q)
     return "thing"
+
+
+def _first_noun_kind(written: list[str], start: int) -> AnswerKind | None:
+    """The kind the first noun from `start` asks for: "Which Chinese officials met the Minister…"
+    is a list; None where the noun phrase names no kind."""
+    words = [w.lower() for w in written]
+    started = False
+    for i in range(start, len(words)):
+        word = words[i]
+        if started and word in ("that", "which", "who", "whom", "where", "when"):
+            break  # "the drill that 300 troops came for": a relative clause, past the noun
+        if word in _AUXILIARIES or word in ("the", "a", "an"):
+            if started:
+                break  # the noun phrase ended: "What position does …" asks for one thing
+            continue  # "What was the death toll …": the phrase has not begun
+        if word in ("name", "names") and words[i + 1 : i + 2] == ["of"]:
+            started = False  # "the name of the minister …" asks what the minister asks
+            continue
+        if word in _PREPOSITIONS:
+            if started:
+                break  # "the salary of the minister": the noun before "of" is the one asked for
+            continue
+        for kind, nouns in (("number", NUMBER_NOUNS), ("place", _PLACE_NOUNS), ("person", _PERSON_NOUNS)):
+            if word in nouns:
+                return kind  # type: ignore[return-value]
+        if written[i][0].isupper():
+            continue  # a name or a nationality says whose: "Which Harbour Hawks defender …" asks for one
+        started = True
+        if word.endswith("s") and word[:-1] in NUMBER_NOUNS:
+            return "number"  # "what were its revenues": figures, one for each thing named
+        if word.endswith("s") and len(word) > 3 and not _NOT_PLURAL.search(word):
+            return "list"
+    return None
 
 
 def _asks_figure(q: str) -> bool:
@@ -277,12 +300,18 @@ def _phrase_kind(phrase: str) -> AnswerKind:
     ['number', 'thing', 'place']
     >>> [_phrase_kind(q) for q in ("2020 ferry safety features", "harbour ferry news", "spa price for 30 minutes")]
     ['list', 'thing', 'number']
+    >>> [_phrase_kind(q) for q in ("date the ferry was launched", "ferry features copied from the old one")]
+    ['date', 'list']
     """
     words = re.findall(r"[\w'’-]+", phrase.lower())
     tail = next((i for i, w in enumerate(words) if i and w in _PREPOSITIONS), len(words))
     words = [w for w in words[:tail] if not _PERIOD_WORD.match(w)]  # "bar price for 30 minutes": the price
     if not words:
         return "thing"
+    if words[0] in ("date", "day") or words[0] in NUMBER_NOUNS:
+        words = words[:1]  # "date the game was announced", "number of visitors who came"
+    if len(words) > 1 and words[-1].endswith("ed") and words[-2].endswith("s"):
+        words = words[:-1]  # "styling cues borrowed from …": the cues
     head = words[-1]
     if head in ("date", "day"):
         return "date"

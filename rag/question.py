@@ -1092,6 +1092,12 @@ def _other_qualifiers(c: Constraint, text: str) -> list[str]:
 
 
 def _nations_of(noun: str, text: str) -> list[str]:
-    """The nations `text` gives `noun`: "300 Chinese troops" -> ["Chinese"]."""
-    found = re.finditer(rf"\b([A-Z][a-z]+)\s+{re.escape(noun)}\b", text)
-    return [m[1] for m in found if DEMONYM.match(m[1])]
+    """The nations `text` gives `noun`, or a count of people in other words: "300 Chinese troops"
+    -> ["Chinese"] for "soldiers" too.
+
+    >>> _nations_of("soldiers", "Over 300 Chinese troops and 200 Harbourian soldiers came.")
+    ['Harbourian', 'Chinese']
+    """
+    found = [*re.finditer(rf"\b([A-Z][a-z]+)\s+{re.escape(noun)}\b", text)]
+    found += re.finditer(rf"(?<![\w.,])(?:\d[\d,]*|{_COUNT}|hundreds|thousands|dozens)\s+([A-Z][a-z]+)\s+[a-z]+", text)
+    return list(dict.fromkeys(m[1] for m in found if DEMONYM.match(m[1])))

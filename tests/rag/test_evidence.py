@@ -213,6 +213,8 @@ def test_a_count_of_another_nations_people_is_set_aside() -> None:
     evidence = select_evidence(q, hits, flat, analysis=analyze(q))
     assert [p.doc_id for p in evidence.passages] == ["b"] and [p.doc_id for p in evidence.rejected] == ["a"]
     assert analyze(q).failures([hits[0].chunk.text]) == ["Ruritanian"]
+    q = "How many Freedonian soldiers joined the border drill?"  # the count of others, in other words
+    assert analyze(q).failures([hits[0].chunk.text]) == ["Ruritanian"]
 
 
 def test_the_name_of_a_ceremony_is_no_person_for_who() -> None:

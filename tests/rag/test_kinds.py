@@ -58,6 +58,19 @@ from rag.kinds import answer_kind, wants_organisation
         ("What did General Ada Okafor focus on in the talks?", "explanation"),
         ("What did the mill report after its first year?", "thing"),
         ("What will the new ferry cost?", "number"),
+        # a clause that leads into the question; words up to a possessive say whose
+        ("When the police came, where was the boy hiding?", "place"),
+        ("What are Harbour CEO Ada Okafor's favourite books?", "list"),
+        ("What is the ferry drill that 300 sailors came to Riverton for?", "thing"),
+        # a search phrase that opens with what it asks for, or ends in a participle
+        ("number of visitors who came to the fair last year", "number"),
+        ("date the ferry was officially launched", "date"),
+        ("ferry features copied from the old one", "list"),
+        # a cause, what followed an event, and who was in a party
+        ("According to the mayor, what caused the flooding?", "explanation"),
+        ("What happened after the storm hit the harbour?", "explanation"),
+        ("who was in the mayor's party besides Ada Okafor", "list"),
+        ("Who was in charge of the rescue?", "person"),
     ],
 )
 def test_the_kind_is_read_past_the_phrasing(question: str, kind: str) -> None:
