@@ -544,10 +544,9 @@ class AnswerPipeline:
             best = evidence.rejected[0]
             held = analysis.failures([best.text, best.title], best.date)
             if held:
-                text = (
-                    f"I don't know: the articles don't say this for {analysis.asked}; "
-                    f"the closest passage is about {', '.join(held)} instead [1]."
-                )
+                unsaid = f"don't say this for {analysis.asked}" if analysis.asked else "don't say"
+                about = ", ".join(held)
+                text = f"I don't know: the articles {unsaid}; the closest passage is about {about} instead [1]."
             elif best.unmet:
                 text = f"I don't know: the closest passage does not say this for {', '.join(best.unmet)} [1]."
             if text != REFUSAL:

@@ -37,6 +37,7 @@ from rag.mentions import (
     FIGURE,
     FULL_DATE,
     FUNCTION_WORDS,
+    MONTH_CAPITAL,
     MONTH_NAME,
     MONTHS,
     NUMBER_WORDS,
@@ -74,7 +75,7 @@ _NAME_RUN = re.compile(r"[A-Z][\w.'’-]*(?::?\s+(?:(?:de|of|the|del|la|von|van)
 _ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b(?:\s+(?:annual\s+)?([A-Za-z][\w'’-]*))?", re.IGNORECASE)
 # A name and its number: "Season 17", "Chronicles X", "Warrior-VIII", "Sky-Runner 2" (the whole hyphenated name).
 _HEADED_NUMBER = re.compile(
-    r"(?<![\w-])((?:[A-Za-z][\w'’]*-)*[A-Za-z][\w'’]*)(?:(?<=\b[Nn]o)\.\s*|[™®]?(?:\s+|-))(?:no\.?\s*|#)?(\d{1,3}|[IVX]{2,5}|(?<=[a-z]\s)[XV](?=\W|$))(?![\d,.]\d|\w|-[a-z])"
+    r"(?<![\w-])((?:[A-Za-z][\w'’]*-)*[A-Za-z][\w'’]*)(?:(?<=\b[Nn]o)\.\s*|[™®]?(?:\s+|-))(?:no\.?\s*|#)?(\d{1,3}|[IVXL]{2,6}|(?<=[a-z]\s)[XV](?=\W|$))(?![\d,.]\d|\w|-[a-z])"
 )
 _SCORE = re.compile(r"\d{1,2}\s?[-–]\s?\d{1,2}\b")
 # A quantity in a unit: "a 30 minute session", "10-15 minutes", "the 13-inch model", "fifteen
@@ -93,7 +94,7 @@ _MEASURE = re.compile(
     rf"(?<![\w.,-])(?:({_COUNT})\s*(?:-|–|to)\s*)?({_COUNT})[\s-]?({'|'.join(_UNITS)})(?:e?s)?\b(?![\s-]+old\b)",
     re.IGNORECASE,
 )
-_ROMAN = {"I": 1, "V": 5, "X": 10}
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
 _ORDINAL_WORDS = (
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
@@ -128,7 +129,10 @@ _QUALIFIERS: dict[str, dict[str, re.Pattern[str]]] = {
         "junior": re.compile(r"\b(?:junior|juniors|youth|under-?\d\d|u-?\d\d)\b", re.I),
     },
     "format": {
-        "doubles": re.compile(r"\b(?:doubles|mixed|pairs)\b", re.I),
+        # "doubles down", "mixed reviews" and "pairs of shoes" split no competition.
+        "doubles": re.compile(
+            r"\b(?:doubles(?! down)|mixed (?:doubles|relay|team|pairs)|pairs (?:skating|event|title|final))\b", re.I
+        ),
     },
     "part": {
         "part": re.compile(
@@ -301,15 +305,15 @@ class Analysis:
 
     def rival_name(self, text: str) -> str:
         """A name `text` gives to another thing of the kind the question names, where it does not
-        name the question's own: "French Open" for "the US Open", "Super Bowl LV" for "Super Bowl
-        LVI", "Hunter Biden" for "Joe Biden". Rival names share the asked name's last word or two
+        name the question's own: "French Open" for "the US Open", "Hunter Biden" for "Joe Biden"
+        (a numbered name, "Super Fest LVI", is a number constraint). Rival names share the asked name's last word or two
         of its words, and add one of their own; titles ("Minister") neither share nor add.
 
         >>> a = analyze("Who won the 2018 Harbour Open?")
         >>> a.rival_name("She won the River Open in 2018."), a.rival_name("She won the Open, a Harbour Open title.")
         ('river open', '')
-        >>> analyze("Where was Super Fest LVI held?").rival_name("After Super Fest LV was held in Rome")
-        'super fest lv'
+        >>> analyze("Where was Super Fest LVI held?").constraints[0].verdict("After Super Fest LV was held in Rome")
+        'violates'
         >>> analyze("Whom did the NR Harbour Board blame?").rival_name("The North Ridge Harbour Board blamed them.")
         ''
         """
@@ -477,7 +481,7 @@ class Analysis:
         ]
         for run in self.names:  # "Marvel's Spider-Man 2" is the sequel of "Marvel's Spider-Man"
             sibling = re.search(
-                rf"(?<!\w){re.escape(run[-1])}(?:['’]s)?\s+(\d{{1,2}}|[IVX]{{1,4}})\b(?![,.]?\d)", text, re.I
+                rf"(?<!\w){re.escape(run[-1])}(?:['’]s)?\s+(\d{{1,2}}|[IVXL]{{1,6}})\b(?![,.]?\d)", text, re.I
             )
             if sibling and not re.search(
                 rf"{re.escape(run[-1])}\S*\s+{re.escape(sibling.group(1))}\b", self.question, re.I
@@ -1019,10 +1023,10 @@ def _number_forms(value: str, words: bool = True) -> list[re.Pattern[str]]:
 
 
 def _to_roman(n: int) -> str:
-    if not 0 < n < 40:
+    if not 0 < n < 90:
         return ""
     out = ""
-    for value, letters in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+    for value, letters in ((50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
         while n >= value:
             out += letters
             n -= value
@@ -1042,6 +1046,11 @@ def _numbers_after(head: str, text: str) -> list[str]:
     return out
 
 
+_DAY_OF_MONTH = re.compile(
+    rf"{MONTH_CAPITAL.pattern}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_CAPITAL.pattern}"
+)
+
+
 def _number_verdict(c: Constraint, text: str) -> Verdict:
     """A number tied to a name ("Season 17", "Chronicles X") must follow that name; another
     number there violates it, and the name with no number after it ("Xenoblade Chronicles:
@@ -1053,6 +1062,8 @@ def _number_verdict(c: Constraint, text: str) -> Verdict:
     >>> _number_verdict(Constraint("number", "Chronicles 2", "2", head="chronicle"), "Chronicles: out on 2 May 2020")
     'silent'
     >>> _number_verdict(Constraint("number", "stage 1", "1", head="stage"), "the first rider to win the race")
+    'silent'
+    >>> _number_verdict(Constraint("number", "Skyfarer 3", "3", head="skyfarer"), "It came out on March 3, 2017.")
     'silent'
     """
     if c.head:
@@ -1070,8 +1081,10 @@ def _number_verdict(c: Constraint, text: str) -> Verdict:
             near = " ".join(" ".join(words[max(0, i - 4) : i]) for i in heads)
             return "meets" if any(form.search(near) for form in _number_forms(c.value)[1:]) else "silent"
         # Away from its name the number is meant only as written: "first" or "one" there is an
-        # ordinary word ("the first Colombian to win" says nothing of "stage 1").
-        return "meets" if any(form.search(text) for form in _number_forms(c.value, words=False)) else "silent"
+        # ordinary word ("the first Colombian to win" says nothing of "stage 1"), and the day of a
+        # date numbers nothing ("released on March 3" says nothing of "Skyfarer 3").
+        undated = _DAY_OF_MONTH.sub(" ", text)
+        return "meets" if any(form.search(undated) for form in _number_forms(c.value, words=False)) else "silent"
     return "meets" if any(form.search(text) for form in _number_forms(c.value)) else "silent"
 
 
