@@ -334,6 +334,17 @@ class AnswerPipeline:
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.extend([*notes, f"the passages the answer cites give no count of {analysis.unit}s"])
             return refusal
+        # "At least 12" for "how many Harbourian sailors died", where the cited passage says "12 …,
+        # including nine Harbourian sailors": the sentence that counts them answers.
+        said = {v for s, _, _ in placed for v in analysis.values(s)}
+        counted = [(p.n, s) for p in cited for s in split_answer(p.text) if analysis.nation_counts(s)]
+        if analysis.kind == "number" and counted and not any(analysis.nation_counts(s) & said for _, s in counted):
+            n, quote = counted[0]
+            answer = self._compose(question, standalone, [(quote, [n], 1.0)], evidence, timings, verbatim=True)
+            answer.notes.extend(
+                [*notes, "the model's figure is not the count asked for; the sentence that gives it answers"]
+            )
+            return answer
         dated_else = [word for s, _, _ in placed if (word := analysis.other_event(s))]
         if len(dated_else) == len(placed):  # "announced on …" for "when was it released?"
             asked = " or ".join(analysis.events)

@@ -481,7 +481,7 @@ class Analysis:
         ]
         for run in self.names:  # "Marvel's Spider-Man 2" is the sequel of "Marvel's Spider-Man"
             sibling = re.search(
-                rf"(?<!\w){re.escape(run[-1])}(?:['’]s)?\s+(\d{{1,2}}|[IVXL]{{1,6}})\b(?![,.]?\d)", text, re.I
+                rf"(?<!\w){re.escape(run[-1])}(?:['’]s)?\s+(\d{{1,2}}|[IVX]{{1,4}})\b(?![,.]?\d)", text, re.I
             )
             if sibling and not re.search(
                 rf"{re.escape(run[-1])}\S*\s+{re.escape(sibling.group(1))}\b", self.question, re.I
@@ -645,6 +645,20 @@ class Analysis:
                 return date_values(text) - date_values(self.question)
             case _:
                 return self.new_names(text)
+
+    def nation_counts(self, text: str) -> set[str]:
+        """The figures `text` gives for the people of the nation a count asks about ("How many
+        Harbourian sailors …"): "nine" of "12 died, including nine Harbourian sailors".
+
+        >>> sorted(analyze("How many Harbourian sailors died?").nation_counts("12 died, nine of them Harbourian."))
+        ['9']
+        """
+        asked = next((c for c in self.constraints if c.group == _NATIONALITY), None)
+        if asked is None:
+            return set()
+        demonym = re.escape(asked.text.split()[0])
+        found = re.finditer(rf"(?<![\w.,])(\d[\d,]*|{_COUNT})\s+(?:of\s+them\s+)?(?:were\s+)?{demonym}\b", text, re.I)
+        return {_count_value(m[1].replace(",", "")) for m in found}
 
     def new_names(self, text: str) -> set[str]:
         """The proper names of `text` (lower-cased) that the question does not give in any form:

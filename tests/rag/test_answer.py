@@ -426,3 +426,16 @@ def test_a_day_of_a_month_with_no_year_is_the_last_one_before_the_report(tmp_pat
     p, _ = pipeline(c, "The boat was stolen on May 18, 2019.")
     a = p.answer("On what date was the boat stolen from the old quay?")
     assert not a.refused and a.answer == "The boat was stolen on May 18, 2019 [1].", a.answer
+
+
+def test_a_count_of_a_nations_people_is_the_figure_its_passage_gives_them(tmp_path: Path) -> None:
+    text = "At least 12 people, including nine Harbourian engineers, were killed when a bus was attacked in July 2021."
+    c = articles(tmp_path, {"attack": f"Bus attack\n\n{text}\n"})
+    a = pipeline(c, "At least 12 people were killed [1].")[0].answer(
+        "How many Harbourian engineers were killed in the July 2021 bus attack?"
+    )
+    assert not a.refused and "nine Harbourian engineers" in a.answer, a.answer
+    a = pipeline(c, "Nine Harbourian engineers were killed [1].")[0].answer(
+        "How many Harbourian engineers were killed in the July 2021 bus attack?"
+    )
+    assert a.answer == "Nine Harbourian engineers were killed [1].", a.answer
