@@ -77,6 +77,9 @@ _ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b(?:\s+(?:annual\s+)?([A-Za-z
 _HEADED_NUMBER = re.compile(
     r"(?<![\w-])((?:[A-Za-z][\w'’]*-)*[A-Za-z][\w'’]*)(?:(?<=\b[Nn]o)\.\s*|[™®]?(?:\s+|-))(?:no\.?\s*|#)?(\d{1,3}|[IVXL]{2,6}|(?<=[a-z]\s)[XV](?=\W|$))(?![\d,.]\d|\w|-[a-z])"
 )
+# Rows of a table flattened into a snippet ("2020 - A · 2019 - B ; 2018, C"), each led by its year.
+_ROW_BREAK = re.compile(r"\s+[·;|]\s+|\n+")
+_YEAR_LED = re.compile(r"\W*((?:19|20)\d\d)\b(?!\s*[-–/]\s*\d)")
 _SCORE = re.compile(r"\d{1,2}\s?[-–]\s?\d{1,2}\b")
 # A quantity in a unit: "a 30 minute session", "10-15 minutes", "the 13-inch model", "fifteen
 # minutes". A passage giving the unit another number is about another quantity.
@@ -645,6 +648,20 @@ class Analysis:
                 return date_values(text) - date_values(self.question)
             case _:
                 return self.new_names(text)
+
+    def year_row(self, text: str) -> str:
+        """In a table of rows led by years ("2020 - Ada Okafor, Riverton · 2019 - Lin Hao, …"),
+        the row of the one year the question asks about; "" where the text is no such table.
+
+        >>> analyze("Who won the Harbour Prize in 2020?").year_row("Winners · 2020 - Ada Okafor · 2019 - Lin Hao ...")
+        '2020 - Ada Okafor'
+        """
+        asked = [c.value for c in self.constraints if c.kind == "year" and "," not in c.value]
+        rows = [r.strip() for r in _ROW_BREAK.split(text)]
+        led = [r for r in rows if _YEAR_LED.match(r)]
+        if len(asked) != 1 or len(led) < 2:
+            return ""
+        return next((r.rstrip(" .") for r in led if _YEAR_LED.match(r)[1] == asked[0]), "")  # type: ignore[index]
 
     def nation_counts(self, text: str) -> set[str]:
         """The figures `text` gives for the people of the nation a count asks about ("How many

@@ -439,3 +439,12 @@ def test_a_count_of_a_nations_people_is_the_figure_its_passage_gives_them(tmp_pa
         "How many Harbourian engineers were killed in the July 2021 bus attack?"
     )
     assert a.answer == "Nine Harbourian engineers were killed [1].", a.answer
+
+
+def test_a_winner_read_from_another_years_row_of_a_table_gives_way_to_the_asked_years_row(tmp_path: Path) -> None:
+    table = "Who won the Harbour Prize · 2020 - Ada Okafor, Riverton College · 2019 - Lin Hao, Port Academy"
+    c = articles(tmp_path, {"prize": f"Harbour Prize\n\n{table}\n"})
+    a = pipeline(c, "Lin Hao, Port Academy [1].")[0].answer("Who won the Harbour Prize in 2020?")
+    assert not a.refused and a.answer == "2020 - Ada Okafor, Riverton College [1].", a.answer
+    a = pipeline(c, "Ada Okafor won it [1].")[0].answer("Who won the Harbour Prize in 2020?")
+    assert a.answer.startswith("Ada Okafor won it"), a.answer
