@@ -345,17 +345,20 @@ class AnswerPipeline:
                 [*notes, "the model's figure is not the count asked for; the sentence that gives it answers"]
             )
             return answer
-        # "2019 - Lin Hao" read from a table of winners for "who won in 2020?": the asked year's row answers.
-        rows = [(p.n, row) for p in cited if (row := analysis.year_row(p.text))]
-        if (
-            rows
-            and analysis.kind != "date"
-            and not any(v in row.lower() or v in analysis.values(row) for _, row in rows for v in said)
-        ):
-            n, row = rows[0]
-            answer = self._compose(question, standalone, [(row + ".", [n], 1.0)], evidence, timings, verbatim=True)
-            answer.notes.extend([*notes, "the model's answer is not in the asked year's row; the row answers"])
-            return answer
+        # "2019 - Lin Hao" read from a table of winners for "who won in 2020?": the asked year's row
+        # answers, where the answer's words are found only in other rows.
+        for p in cited:
+            row, others = analysis.year_rows(p.text)
+            in_row = {v for v in said if v in row.lower()}
+            elsewhere = {v for v in said if any(v in other.lower() for other in others)}
+            if row and analysis.kind != "date" and elsewhere - in_row and not in_row - elsewhere:
+                answer = self._compose(
+                    question, standalone, [(row + ".", [p.n], 1.0)], evidence, timings, verbatim=True
+                )
+                answer.notes.extend(
+                    [*notes, "the model's answer is read from another year's row; the asked year's row answers"]
+                )
+                return answer
         dated_else = [word for s, _, _ in placed if (word := analysis.other_event(s))]
         if len(dated_else) == len(placed):  # "announced on …" for "when was it released?"
             asked = " or ".join(analysis.events)

@@ -649,19 +649,20 @@ class Analysis:
             case _:
                 return self.new_names(text)
 
-    def year_row(self, text: str) -> str:
+    def year_rows(self, text: str) -> tuple[str, list[str]]:
         """In a table of rows led by years ("2020 - Ada Okafor, Riverton · 2019 - Lin Hao, …"),
-        the row of the one year the question asks about; "" where the text is no such table.
+        the row of the one year the question asks about and the other rows; ("", []) where the
+        text is no such table or has no row for that year.
 
-        >>> analyze("Who won the Harbour Prize in 2020?").year_row("Winners · 2020 - Ada Okafor · 2019 - Lin Hao ...")
-        '2020 - Ada Okafor'
+        >>> analyze("Who won the Harbour Prize in 2020?").year_rows("Winners · 2020 - Ada Okafor · 2019 - Lin Hao ...")
+        ('2020 - Ada Okafor', ['2019 - Lin Hao ...'])
         """
         asked = [c.value for c in self.constraints if c.kind == "year" and "," not in c.value]
-        rows = [r.strip() for r in _ROW_BREAK.split(text)]
-        led = [r for r in rows if _YEAR_LED.match(r)]
-        if len(asked) != 1 or len(led) < 2:
-            return ""
-        return next((r.rstrip(" .") for r in led if _YEAR_LED.match(r)[1] == asked[0]), "")  # type: ignore[index]
+        led = [(m[1], r.strip()) for r in _ROW_BREAK.split(text) if (m := _YEAR_LED.match(r.strip()))]
+        row = next((r.rstrip(" .") for year, r in led if asked and year == asked[0]), "")
+        if len(asked) != 1 or len(led) < 2 or not row:
+            return "", []
+        return row, [r for year, r in led if year != asked[0]]
 
     def nation_counts(self, text: str) -> set[str]:
         """The figures `text` gives for the people of the nation a count asks about ("How many
