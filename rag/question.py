@@ -170,7 +170,8 @@ class Constraint:
     `kind` is year, date, month, quarter, number, measure or qualifier; `text` is how the question
     says it.
     Years, dates and numbers are `required`: an answer must rest on a passage that states them,
-    since a passage silent about the year cannot tell whose year it reports.
+    since a passage silent about the year cannot tell whose year it reports. A measure ("a 30
+    minute session") is not: only a passage that gives its unit another amount is set aside.
     """
 
     kind: Literal["year", "date", "month", "quarter", "number", "measure", "qualifier"]
@@ -309,14 +310,13 @@ class Analysis:
     def rival_name(self, text: str) -> str:
         """A name `text` gives to another thing of the kind the question names, where it does not
         name the question's own: "French Open" for "the US Open", "Hunter Biden" for "Joe Biden"
-        (a numbered name, "Super Fest LVI", is a number constraint). Rival names share the asked name's last word or two
-        of its words, and add one of their own; titles ("Minister") neither share nor add.
+        (a numbered name, "Super Fest LVI", is a number constraint instead). Rival names share the
+        asked name's last word or two of its words, and add one of their own; titles ("Minister")
+        neither share nor add.
 
         >>> a = analyze("Who won the 2018 Harbour Open?")
         >>> a.rival_name("She won the River Open in 2018."), a.rival_name("She won the Open, a Harbour Open title.")
         ('river open', '')
-        >>> analyze("Where was Super Fest LVI held?").failures(["After Super Fest LV was held in Rome"])
-        ['Fest LV']
         >>> analyze("Whom did the NR Harbour Board blame?").rival_name("The North Ridge Harbour Board blamed them.")
         ''
         """
@@ -434,7 +434,11 @@ class Analysis:
 
     def failures(self, layers: Sequence[str], date: int | None = None, near: int = 1) -> list[str]:
         """What a passage states in place of the question's constraints, for a refusal's
-        explanation: ["2019"] for a 2021 question answered by a 2019 passage."""
+        explanation: ["2019"] for a 2021 question answered by a 2019 passage.
+
+        >>> analyze("Where was Super Fest LVI held?").failures(["After Super Fest LV was held in Rome"])
+        ['Fest LV']
+        """
         found: list[str] = []
         for c, v in zip(self.constraints, self.verdicts(layers, date, near), strict=True):
             if v != "violates":
