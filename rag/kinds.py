@@ -245,7 +245,7 @@ def answer_kind(question: str) -> AnswerKind:
 
 
 def _first_noun_kind(written: list[str], start: int) -> AnswerKind | None:
-    """The kind the first noun from `start` asks for: "Which Chinese officials met the Minister…"
+    """The kind the first noun from `start` asks for: "Which Northland officials met the Minister…"
     is a list; None where the noun phrase names no kind."""
     words = [w.lower() for w in written]
     started = False

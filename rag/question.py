@@ -309,7 +309,7 @@ class Analysis:
 
     def rival_name(self, text: str) -> str:
         """A name `text` gives to another thing of the kind the question names, where it does not
-        name the question's own: "French Open" for "the US Open", "Hunter Biden" for "Joe Biden"
+        name the question's own: "River Open" for "the Harbour Open", "Lin Okafor" for "Ada Okafor"
         (a numbered name, "Super Fest LVI", is a number constraint instead). Rival names share the
         asked name's last word or two of its words, and add one of their own; titles ("Minister")
         neither share nor add.
@@ -1146,11 +1146,11 @@ def _other_qualifiers(c: Constraint, text: str) -> list[str]:
 
 
 def _nations_of(noun: str, text: str) -> list[str]:
-    """The nations `text` gives `noun`, or a count of people in other words: "300 Chinese troops"
-    -> ["Chinese"] for "soldiers" too.
+    """The nations `text` gives `noun`, or a count of people in other words: "300 Ruritanian
+    troops" -> ["Ruritanian"] for "soldiers" too.
 
-    >>> _nations_of("soldiers", "Over 300 Chinese troops and 200 Harbourian soldiers came.")
-    ['Harbourian', 'Chinese']
+    >>> _nations_of("soldiers", "Over 300 Ruritanian troops and 200 Harbourian soldiers came.")
+    ['Harbourian', 'Ruritanian']
     """
     found = [*re.finditer(rf"\b([A-Z][a-z]+)\s+{re.escape(noun)}\b", text)]
     found += re.finditer(rf"(?<![\w.,])(?:\d[\d,]*|{_COUNT}|hundreds|thousands|dozens)\s+([A-Z][a-z]+)\s+[a-z]+", text)
