@@ -337,9 +337,9 @@ class AnswerPipeline:
         # "At least 12" for "how many Harbourian sailors died", where the cited passage says "12 …,
         # including nine Harbourian sailors": the sentence that counts them answers.
         said = {v for s, _, _ in placed for v in analysis.values(s)}
-        counted = [(p.n, s) for p in cited for s in split_answer(p.text) if analysis.nation_counts(s)]
-        if analysis.kind == "number" and counted and not any(analysis.nation_counts(s) & said for _, s in counted):
-            n, quote = counted[0]
+        counted = [(p.n, s, c) for p in cited for s in split_answer(p.text) if (c := analysis.nation_counts(s))]
+        if analysis.kind == "number" and counted and not any(c & said for _, _, c in counted):
+            n, quote, _ = counted[0]
             answer = self._compose(question, standalone, [(quote, [n], 1.0)], evidence, timings, verbatim=True)
             answer.notes.extend(
                 [*notes, "the model's figure is not the count asked for; the sentence that gives it answers"]
@@ -347,11 +347,11 @@ class AnswerPipeline:
             return answer
         # "2019 - Lin Hao" read from a table of winners for "who won in 2020?": the asked year's row
         # answers, where the answer's words are found only in other rows.
-        for p in cited:
+        for p in cited if analysis.kind != "date" else ():
             row, others = analysis.year_rows(p.text)
             in_row = {v for v in said if v in row.lower()}
             elsewhere = {v for v in said if any(v in other.lower() for other in others)}
-            if row and analysis.kind != "date" and elsewhere - in_row and not in_row - elsewhere:
+            if row and elsewhere - in_row and not in_row - elsewhere:
                 answer = self._compose(
                     question, standalone, [(row + ".", [p.n], 1.0)], evidence, timings, verbatim=True
                 )

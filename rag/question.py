@@ -452,12 +452,7 @@ class Analysis:
                 case "date":
                     found.extend(sorted(full_dates(text) - {c.value}))
                 case "number":  # as the text writes it: "Super Fest LV"
-                    found.extend(
-                        m.group(0)
-                        for m in (*_HEADED_NUMBER.finditer(text), *_ORDINAL.finditer(text))
-                        if _stem(m.group(1) if m.re is _HEADED_NUMBER else m.group(2) or "") == c.head
-                        and str(_number_value(m.group(2) if m.re is _HEADED_NUMBER else m.group(1))) != c.value
-                    )
+                    found.extend(written for n, written in _numbered(c.head, text) if n != c.value)
                 case "measure":
                     found.extend(f"{n} {c.head}s" for n in sorted(_measures(text).get(c.head, set()) - {c.value}))
                 case "qualifier":
@@ -1074,16 +1069,17 @@ def _to_roman(n: int) -> str:
     return out
 
 
-def _numbers_after(head: str, text: str) -> list[str]:
-    """Numbers the text puts right after `head` ("season 16" -> ["16"]) or, for an ordinal's
-    head, right before it ("91st Academy" -> ["91"])."""
-    out: list[str] = []
-    for m in _HEADED_NUMBER.finditer(text):
-        if _stem(m.group(1)) == head:
-            out.append(str(_number_value(m.group(2))))
-    for m in _ORDINAL.finditer(text):
-        if m.group(2) and _stem(m.group(2)) == head:
-            out.append(m.group(1))
+def _numbered(head: str, text: str) -> list[tuple[str, str]]:
+    """The numbers the text puts right after `head` ("season 16" -> "16") or, for an ordinal's
+    head, right before it ("91st Academy" -> "91"), each with the words that give it.
+
+    >>> _numbered("fest", "After Super Fest LV and the 54th Fest")
+    [('55', 'Fest LV'), ('54', '54th Fest')]
+    """
+    out = [
+        (str(_number_value(m.group(2))), m.group(0)) for m in _HEADED_NUMBER.finditer(text) if _stem(m.group(1)) == head
+    ]
+    out += [(m.group(1), m.group(0)) for m in _ORDINAL.finditer(text) if _stem(m.group(2) or "") == head]
     return out
 
 
@@ -1108,7 +1104,7 @@ def _number_verdict(c: Constraint, text: str) -> Verdict:
     'silent'
     """
     if c.head:
-        after = _numbers_after(c.head, text)
+        after = [n for n, _ in _numbered(c.head, text)]
         if c.value in after:
             return "meets"
         if after:

@@ -177,9 +177,10 @@ def _fill_ellipsis(question: str, last_question: str, last_answer: str) -> str:
     """ "And in 2021?" -> the last question with 2021 for its year; a qualifier ("men's") or a
     number likewise; otherwise the new words ride along with the last question."""
     rest = _ELLIPSIS.sub("", question).strip(" ?")
+    new = analyze(question)
     phrase = re.match(r"(in|at|on|for|during)\s+(?:the\s+)?(\S.*)", rest, re.IGNORECASE)
     unconstrained = phrase[2] if phrase else ""
-    for c in analyze(question).constraints:  # a year, a month, a qualifier: swapped below
+    for c in new.constraints:  # a year, a month, a qualifier: swapped below
         unconstrained = unconstrained.replace(c.text, " ")
     if phrase and re.search(r"[A-Za-z]{3,}", unconstrained):
         # "And in the 2021 harbour fire?": the new event in place of the last question's phrase
@@ -187,7 +188,7 @@ def _fill_ellipsis(question: str, last_question: str, last_answer: str) -> str:
         last = list(re.finditer(rf"\b{phrase[1]}\s+(?:the\s+)?[^?,;]+", last_question, re.IGNORECASE))
         if last:
             return f"{last_question[: last[-1].start()]}{rest}?"
-    new, old = analyze(question), analyze(last_question)
+    old = analyze(last_question)
     filled = last_question
     for c in new.constraints:
         same = next((o for o in old.constraints if o.kind == c.kind and (o.group == c.group)), None)
