@@ -55,6 +55,12 @@ FUNCTION_WORDS = frozenset(
 QUARTER = re.compile(
     r"\b(?:q([1-4])|([1-4])q|(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter)\b", re.IGNORECASE
 )
+# A chart's axis ("Q1 Q2 Q3 Q4 2016 2017 2018 2019"): every year or quarter in a row, so none
+# in particular.
+_AXIS = re.compile(r"\b(?:(?:1[89]|20)\d\d\s+){3,}(?:1[89]|20)\d\d\b|\bQ1\s+Q2\s+Q3\s+Q4\b")
+_QUARTER_SUM = re.compile(r"\bQ[1-4](?:\s*\+\s*Q[1-4])+\b", re.IGNORECASE)
+# A reference's access date ("Retrieved January 8, 2017"), which dates the citing, not the event.
+_REFERENCE = re.compile(r"\b(?:Retrieved|Accessed|Archived)\b[^.;]{0,40}?\b(?:1[89]|20)\d\d\b")
 QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 NUMBER_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -124,7 +130,7 @@ def years_in(text: str, date: int | None = None) -> set[str]:
                 count = m.group(2).lower()
                 back = int(count) if count.isdigit() else 1 if count == "a" else NUMBER_WORDS.index(count)
             out.add(str(date // 10000 - back))
-    for m in YEAR.finditer(text):
+    for m in YEAR.finditer(_AXIS.sub(" ", _REFERENCE.sub(" ", text))):
         out.add(m.group(1))
         if m.group(2) and int(m.group(2)) == (int(m.group(1)[2:]) + 1) % 100:  # "2020-21", not "2025-02"
             out.add(m.group(1)[:2] + m.group(2))
@@ -266,12 +272,17 @@ def months_in(text: str) -> set[str]:
 
 
 def quarters_in(text: str) -> set[str]:
-    """Quarters a text names, as "1".."4".
+    """Quarters a text names, as "1".."4"; quarters added up ("Q1+Q2") as "1+2", which is
+    neither of them.
 
     >>> sorted(quarters_in("Q1 revenue beat the second quarter and 3Q forecasts"))
     ['1', '2', '3']
+    >>> sorted(quarters_in("2021 (Q1+Q2), 386,759"))
+    ['1+2']
     """
-    return {quarter_value(m) for m in QUARTER.finditer(text)}
+    text = _AXIS.sub(" ", text)
+    sums = {"+".join(re.findall(r"[1-4]", m[0])) for m in _QUARTER_SUM.finditer(text)}
+    return sums | {quarter_value(m) for m in QUARTER.finditer(_QUARTER_SUM.sub(" ", text))}
 
 
 def date_value(m: re.Match[str]) -> str:
@@ -294,6 +305,21 @@ def quarter_value(m: re.Match[str]) -> str:
 
 
 _DEFINED = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|and|for|the|on)\s+)?){1,8})\(([A-Z][A-Za-z]{1,7})\)")
+
+
+def spells_out(short: str, text: str) -> bool:
+    """Whether `text` writes out the short form `short` as words whose initials, in order, are its
+    letters ("initial public offering" for "IPO"); function words spell nothing.
+
+    >>> spells_out("HPA", "the harbour port authority said"), spells_out("IPO", "it produced over")
+    (True, False)
+    """
+    if not 2 <= len(short) <= 5 or not short.isalpha():
+        return False
+    words = r"[\s-]+".join(rf"({re.escape(ch)}[\w'’]*)" for ch in short)
+    return any(
+        not any(w.lower() in FUNCTION_WORDS for w in m.groups()) for m in re.finditer(rf"\b{words}\b", text, re.I)
+    )
 
 
 def acronyms(text: str) -> dict[str, str]:
