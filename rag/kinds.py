@@ -66,6 +66,7 @@ _FRAME = re.compile(
     r"|(?:name|list|identify)(?=\s+(?:the|a|an|all|every|each|any|two|three|four|five)\b))\b[\s,:]*",
     re.I,
 )
+_NAMING = re.compile(r"\b(?:name|list|identify)\W*$", re.I)  # a frame that asks to name something
 # "In 2019, who …", "At the 2018 Winter Olympics, which nation …", "According to X, how many …":
 # a phrase before the comma sets the scene; the question proper starts after it.
 _LEADING_PHRASE = re.compile(
@@ -79,13 +80,30 @@ _LEADING_PHRASE = re.compile(
 _OPENS_QUESTION = re.compile(r"\W*(?:" + _WH + r"|" + _AUX + r"|if|whether)\b", re.I)
 
 
-def _unframed(question: str) -> str:
-    """The question past a request that frames it; a bare request ("Tell me X's revenue.") as "what is …"."""
+def unframed(question: str) -> str:
+    """The question past a request that frames it, as written.
+
+    >>> unframed("Name the Harbour Port Authority's chair."), unframed("Could you tell me who won?")
+    ("Harbour Port Authority's chair.", 'who won?')
+    """
     framed = _FRAME.match(question)
     if not framed or framed.end() >= len(question):
         return question
     q = question[framed.end() :]
-    return q if _OPENS_QUESTION.match(q) else "what is " + q
+    # "Name the chair" keeps its article from the frame's lookahead: it belongs to the request.
+    return re.sub(r"^(?:the|a|an)\s+", "", q, flags=re.I) if _NAMING.search(framed[0]) else q
+
+
+def _unframed(question: str) -> str:
+    """The question past a request that frames it; a bare request ("Tell me X's revenue.") as
+    "what is …", one to name something ("Name the chair who …") as "which …"."""
+    framed = _FRAME.match(question)
+    if not framed or framed.end() >= len(question):
+        return question
+    q = unframed(question)
+    if _OPENS_QUESTION.match(q):
+        return q
+    return ("which " if _NAMING.search(framed[0]) else "what is ") + q
 
 
 @lru_cache(maxsize=1024)  # read by every step of one question's analysis, some once per sentence
@@ -108,8 +126,11 @@ def question_clause(question: str) -> str:
         return q[led.end() :]
     if not _OPENS_QUESTION.match(q):
         # "The ministers agreed to improve cooperation between which two forces?": the question
-        # is where its question word is.
-        inner = re.search(r"\b(?:which|what|who|whom|whose|when|where|how (?:many|much))\b.*", q, re.I)
+        # is where its question word is; "how many" before others, which may open a relative
+        # clause ("The fair where Lin Hao spoke drew how many visitors?").
+        inner = re.search(r"\bhow (?:many|much)\b.*", q, re.I) or re.search(
+            r"\b(?:which|what|who|whom|whose|when|where)\b.*", q, re.I
+        )
         if inner:
             return inner.group(0)
     return q
@@ -157,7 +178,8 @@ _PERSON_NOUNS = {
     "producer", "coach", "manager", "captain", "politician", "candidate", "founder", "owner", "ceo", "chairman",
     "chairwoman", "spokesperson", "spokesman", "spokeswoman", "ambassador", "envoy", "officer", "governor",
     "mayor", "senator", "premier", "chancellor", "king", "queen", "prince", "princess", "judge", "scientist",
-    "recipient", "laureate", "nominee", "successor", "predecessor", "buyer", "acquirer", "star",
+    "recipient", "laureate", "nominee", "successor", "predecessor", "buyer", "acquirer", "star", "adviser",
+    "advisor", "aide", "editor", "lawyer", "attorney", "prosecutor", "economist", "analyst",
     "defenseman", "defender", "lineman", "striker", "midfielder", "winger", "goalkeeper", "goalie", "quarterback",
     "pitcher", "batsman", "bowler", "teammate", "rookie", "suspect", "victim", "witness", "journalist", "reporter",
     "lawmaker", "umpire", "referee", "presenter", "finalist", "runner-up", "villain", "character",
@@ -215,7 +237,8 @@ def answer_kind(question: str) -> AnswerKind:
         return "list"  # "Who travelled with the President?": everyone the articles name
     if re.match(r"^\W*(?:(?:with|to|by|from|for|of|about) )?(?:who|whom|whose)\b", q, re.I):
         return "person"
-    if re.match(r"^\W*where\b", q, re.I) or re.search(r"\blocation\b", q, re.I):
+    # "… by location" sorts a list by place; it asks for none.
+    if re.match(r"^\W*where\b", q, re.I) or re.search(r"(?<!\bby )\blocation\b", q, re.I):
         return "place"
     if _EXPLAIN_Q.search(q):
         return "explanation"

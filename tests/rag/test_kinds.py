@@ -71,6 +71,10 @@ from rag.kinds import answer_kind, wants_organisation
         ("What happened after the storm hit the harbour?", "explanation"),
         ("who was in the mayor's party besides Ada Okafor", "list"),
         ("Who was in charge of the rescue?", "person"),
+        # "how many" past a relative clause; a request to name an office holder
+        ("The fair where Ada Okafor spoke drew visitors from how many countries?", "number"),
+        ("Name the Harbour Security Adviser who went with Lin Hao to Riverton.", "person"),
+        ("Which storms hit the harbour this year, by location?", "list"),
     ],
 )
 def test_the_kind_is_read_past_the_phrasing(question: str, kind: str) -> None:
