@@ -45,7 +45,7 @@ from rag.grounding import (
     support,
 )
 from rag.llm import Generator
-from rag.mentions import proper_names
+from rag.mentions import proper_names, spells_out
 from rag.question import Analysis, analyze, recased
 from rag.quoting import quote_dates, quote_figures, quote_full_names, quote_names, with_marker
 from rag.retrieve import HybridRetriever
@@ -62,6 +62,7 @@ SYSTEM_PROMPT = (
 MIN_COVERAGE = 0.4  # IDF-weighted share of the question's terms the evidence must hold…
 MIN_SIMILARITY = 0.45  # …unless the best passage is at least this close in meaning
 COMPOSED_FLOOR = 0.65  # a list or an explanation quotes passages scoring this share of the best one
+_ASKS_NAME = re.compile(r"\bname\s+of\b|^\W*name\b", re.IGNORECASE)  # a person's name, not an office
 POOL_FACTOR, MIN_POOL = 4, 20  # hits searched for evidence: 4 × k, at least 20
 REFUSAL = "I don't know: the articles don't say. The closest passages are listed below."
 _MONTHS = [
@@ -329,7 +330,20 @@ class AnswerPipeline:
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.extend([*notes, f"the model's answer names no {analysis.kind}, which the question asks for"])
             return refusal
+        if (
+            analysis.kind == "person"
+            and _ASKS_NAME.search(standalone)
+            and not any(analysis.names_someone(s) for s, _, _ in placed)
+        ):  # "the Executive Director" for "what is the name of the Academy's Vice President?"
+            refusal = self._refusal(question, standalone, evidence, timings)
+            refusal.notes.extend([*notes, "the model's answer gives an office, not the name the question asks for"])
+            return refusal
         cited = [p for p in evidence.passages if any(p.n in markers for _, markers, _ in placed)]
+        if analysis.kind == "place" and _owners_only(analysis, placed, cited):
+            # "one of Riverton's top officials met him" says whose officials, not where they met
+            refusal = self._refusal(question, standalone, evidence, timings)
+            refusal.notes.extend([*notes, "the passages name the model's place only as whose, not as where"])
+            return refusal
         if analysis.unit and not any(analysis.offers(p.text) for p in cited):
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.extend([*notes, f"the passages the answer cites give no count of {analysis.unit}s"])
@@ -346,15 +360,25 @@ class AnswerPipeline:
             )
             return answer
         # "2019 - Lin Hao" read from a table of winners for "who won in 2020?": the asked year's row
-        # answers, where the answer's words are found only in other rows.
-        for p in cited if analysis.kind != "date" else ():
+        # answers, where the answer's words are found only in other rows. The row is the first of
+        # the asked year, the cited passages' before the others', that gives what is asked ("2020 -
+        # Ada Okafor (Riverton)" where a shorter table stops at "2020 - Ada Okafor ..." for "whom did
+        # Ada Okafor beat?").
+        rows = [(p.n, analysis.year_rows(p.text)) for p in (*cited, *evidence.passages) if analysis.kind != "date"]
+        answering = next(((n, row) for n, (row, _) in rows if row and analysis.offers(row)), None)
+        for p in cited if rows else ():
             row, others = analysis.year_rows(p.text)
             in_row = {v for v in said if v in row.lower()}
             elsewhere = {v for v in said if any(v in other.lower() for other in others)}
             if row and elsewhere - in_row and not in_row - elsewhere:
-                answer = self._compose(
-                    question, standalone, [(row + ".", [p.n], 1.0)], evidence, timings, verbatim=True
-                )
+                if answering is None:
+                    refusal = self._refusal(question, standalone, evidence, timings)
+                    refusal.notes.extend(
+                        [*notes, "the model's answer is read from another year's row; no row of the asked year answers"]
+                    )
+                    return refusal
+                n, row = answering
+                answer = self._compose(question, standalone, [(row + ".", [n], 1.0)], evidence, timings, verbatim=True)
                 answer.notes.extend(
                     [*notes, "the model's answer is read from another year's row; the asked year's row answers"]
                 )
@@ -411,8 +435,14 @@ class AnswerPipeline:
         chosen = chosen[: form.items]
         analysis = evidence.analysis or analyze(standalone)
         said = [f"{p.title} {p.text}" for p in evidence.passages]
+        short = {w.lower() for w in re.findall(r"\b[A-Z]{2,5}\b", standalone)}  # "IPO", written out in passages
+        # A name of two words or more is named by either ("Asif" for "Khawaja Asif"), as
+        # `names_missing` looks for it; a name of one word must be there itself.
+        runs = {w for run in analysis.names for w in run}
         missing = analysis.names_missing(" ".join(said)) + [
-            n for n in sorted(key_names(standalone)) if not any(_names(n, _words(text)) for text in said)
+            n
+            for n in sorted(key_names(standalone) - runs)
+            if not any(_names(n, _words(text)) or (n in short and spells_out(n, text)) for text in said)
         ]
         if missing:  # the passages do not speak of what the question names
             refusal = self._refusal(question, standalone, evidence, timings)
@@ -613,6 +643,26 @@ def _named_date(analysis: Analysis, text: str, to_the_day: bool = True) -> str:
 def _renumbered(text: str, numbers: dict[int, int]) -> str:
     """The text with its citation markers renumbered ("[1]" -> "[3]" for {1: 3})."""
     return _MARKER.sub(lambda m: f"[{numbers.get(int(m.group(1)), int(m.group(1)))}]", text)
+
+
+def _owners_only(analysis: Analysis, placed: Sequence[Placed], cited: Sequence[Passage]) -> bool:
+    """Whether the places the answer gives are named in its cited passages only as owners
+    ("Riverton's officials"), so as whose and not where.
+
+    >>> p = [Passage(1, "d", "T", None, 0, 40, "One of Riverton's top officials met Lin Hao.", 1.0)]
+    >>> a = analyze("In which city did Lin Hao meet the official?")
+    >>> _owners_only(a, [("They met in Riverton.", [1], 1.0)], p)
+    True
+    >>> _owners_only(a, [("They met in Riverton.", [1], 1.0)], [replace(p[0], text="In Riverton, Lin Hao met them.")])
+    False
+    """
+    text = " ".join(p.text for p in cited)
+    places = {n for s, _, _ in placed for n in analysis.new_names(s)}
+    found = [n for n in places if re.search(rf"\b{re.escape(n)}\b", text, re.I)]
+    return bool(found) and all(
+        all(re.match(r"['’]s\b", text[m.end() :]) for m in re.finditer(rf"\b{re.escape(n)}\b", text, re.I))
+        for n in found
+    )
 
 
 def key_names(question: str) -> set[str]:

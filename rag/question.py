@@ -31,7 +31,7 @@ from functools import cached_property
 from typing import Literal
 
 from rag.dates import WEEKDAYS
-from rag.kinds import NUMBER_NOUNS, AnswerKind, answer_kind, question_clause, wants_organisation
+from rag.kinds import NUMBER_NOUNS, AnswerKind, answer_kind, question_clause, unframed, wants_organisation
 from rag.mentions import (
     DEMONYM,
     FIGURE,
@@ -137,6 +137,18 @@ _QUALIFIERS: dict[str, dict[str, re.Pattern[str]]] = {
             r"\b(?:doubles(?! down)|mixed (?:doubles|relay|team|pairs)|pairs (?:skating|event|title|final))\b", re.I
         ),
     },
+    # An earlier round of a knockout: whom she beat in the semi-final is not whom she beat in the
+    # final. The final is what a question of a knockout means unless it says otherwise, so it is
+    # no constraint of its own (`_UNASKED`); in a passage, it is another round than the one asked.
+    # "The final stage", "its final season" and "the Davis Cup Finals" name no round.
+    "round": {
+        "semi-final": re.compile(r"\bsemi-?finals?\b|\bsemis\b", re.I),
+        "quarter-final": re.compile(r"\bquarter-?finals?\b", re.I),
+        "final": re.compile(
+            r"(?<![-\w])finals?\b(?!\s+(?:stage|leg|heat|round|season|episode|score|results?|day|year|minutes?|whistle"
+            r"|table|standings|quarter|phase|hours?|weeks?|months?|version|edition))"
+        ),
+    },
     "part": {
         "part": re.compile(
             r"\b(?:stage|leg|heat|round)\s+\d+\b|\b(?:first|second|third|fourth|opening) round\b"
@@ -147,6 +159,7 @@ _QUALIFIERS: dict[str, dict[str, re.Pattern[str]]] = {
     },
 }
 _NARROWING = {"junior", "doubles", "part"}
+_UNASKED = {"final"}
 # The nation of what a question counts ("how many Chinese troops"), a qualifier of its own group.
 _NATIONALITY = "nationality"
 _COUNTED_NATIONALITY = re.compile(r"\b(?i:how many)\s+([A-Z][a-z]+)\s+([a-z]+)")
@@ -227,7 +240,9 @@ class Constraint:
 
     @property
     def required(self) -> bool:
-        return self.kind in ("year", "date", "number")
+        # A round asked for is one a passage silent on it is no answer for: "beating Lin Hao" of
+        # a champion is most likely the final.
+        return self.kind in ("year", "date", "number") or self.group == "round"
 
     def in_context(self, layers: Sequence[str], date: int | None = None, near: int = 1) -> Verdict:
         """The verdict on a sentence in its context. The nearest texts (`layers[:near]`: the
@@ -274,7 +289,7 @@ class Analysis:
         left out: a passage may well say "Pakistan" for "Islamabad" or "the company" for "Tesla"
         (required, they cost 3 of 56 seed questions and 1 of 50 RGB ones their evidence)."""
         taken = " ".join(c.text if c.kind != "number" else _numeral(c.text) for c in self.constraints)
-        return tuple(run for run in _name_runs(self.question, taken) if len(run) >= 2)
+        return tuple(run for run in _name_runs(unframed(self.question), taken) if len(run) >= 2)
 
     def other_edition(self, text: str) -> str:
         """The year a sentence gives the name the question names, where that is another year
@@ -448,7 +463,8 @@ class Analysis:
                 case "year":
                     found.extend(sorted(years_in(text, date) - set(c.value.split(","))))
                 case "quarter":
-                    found.extend(f"Q{q}" for q in sorted(quarters_in(text) - set(c.value.split(","))))
+                    others = sorted(quarters_in(text) - set(c.value.split(",")))
+                    found.extend("Q" + q.replace("+", "+Q") for q in others)  # "Q1+Q2": a half, neither
                 case "date":
                     found.extend(sorted(full_dates(text) - {c.value}))
                 case "number":  # as the text writes it: "Super Fest LV"
@@ -472,6 +488,8 @@ class Analysis:
         []
         >>> analyze("When was Marvel's Spider-Man released?").narrower("Marvel's Spider-Man 2 is out on PS5.")
         ['Spider-Man 2']
+        >>> analyze("Who beat Ada Okafor?").narrower("Lin Hao edged Ada Okafor 7-6 (5), 6-3.")
+        []
         >>> analyze("When was Zelda: Breath of the Wild out?").narrower("Zelda: Ocarina of Time came out in 1998.")
         ['Zelda: Ocarina']
         >>> a = analyze("Who won the Maxwell Award in 2019?")
@@ -486,9 +504,12 @@ class Analysis:
             for value, rx in _QUALIFIERS[group].items()
             if value in _NARROWING and rx.search(text)
         ]
-        for run in self.names:  # "Marvel's Spider-Man 2" is the sequel of "Marvel's Spider-Man"
+        # "Marvel's Spider-Man 2" is the sequel of "Marvel's Spider-Man"; "Okafor 7-6" is a score.
+        for run in self.names:
             sibling = re.search(
-                rf"(?<!\w){re.escape(run[-1])}(?:['’]s)?\s+(\d{{1,2}}|[IVX]{{1,4}})\b(?![,.]?\d)", text, re.I
+                rf"(?<!\w){re.escape(run[-1])}(?:['’]s)?\s+(\d{{1,2}}|[IVX]{{1,4}})\b(?![,.]?\d|\s?[-–]\s?\d)",
+                text,
+                re.I,
             )
             if sibling and not re.search(
                 rf"{re.escape(run[-1])}\S*\s+{re.escape(sibling.group(1))}\b", self.question, re.I
@@ -994,7 +1015,7 @@ def constraints(question: str) -> list[Constraint]:
         )
     for group, values in _QUALIFIERS.items():
         for value, rx in values.items():
-            if value in _NARROWING:
+            if value in _NARROWING or value in _UNASKED:
                 continue
             hit = next((m for m in rx.finditer(question) if not _PRONOUN.fullmatch(m.group(0))), None)
             if hit:  # a pronoun in a question refers to someone; it asks for no category

@@ -375,3 +375,31 @@ def test_a_quantity_in_another_amount_of_the_asked_unit_is_set_aside() -> None:
     evidence = select_evidence(q, [report("a", other, asked)], flat, analysis=analyze(q))
     assert [p.text for p in evidence.passages] == [asked] and [r.text for r in evidence.rejected] == [other]
     assert analyze("When was the 8-year-old boy found?").constraints == ()  # an age is no measure asked
+
+
+def test_a_chart_axis_or_a_reference_date_names_no_year_and_a_sum_of_quarters_is_neither() -> None:
+    q = "How many ferries did Harbour Lines sell in the first quarter of 2021?"
+    axis = "How many ferries were sold in 2023? ... 1,313 422 Q1 Q2 Q3 Q4 2016 2017 2018 2019 2020 2021 2022 2023."
+    half = "Harbour Lines ferry sales · 2020, 509 · 2021 (Q1+Q2), 386"
+    asked = "In the first six months of 2021, Harbour Lines sold 184 ferries in Q1 and 202 in Q2."
+    evidence = select_evidence(q, [report("a", axis), report("b", half), report("c", asked)], flat, analysis=analyze(q))
+    assert [p.text for p in evidence.passages] == [asked], [p.text for p in evidence.passages]
+    q = "Who won the 2017 Harbour Prize?"
+    cited = "Lin Hao wins Harbour Prize. Riverton News. Retrieved January 8, 2017."
+    assert analyze(q).unmet([cited]) == ["2017"]
+
+
+def test_a_round_asked_for_sets_aside_a_passage_about_another_round() -> None:
+    q = "Whom did Ada Okafor beat in the semifinals of the 2021 Harbour Open?"
+    final = "Ada Okafor beat Lin Hao in the final to win the 2021 Harbour Open."
+    semi = "In the 2021 Harbour Open semi-finals, Ada Okafor beat Mei Tanaka."
+    evidence = select_evidence(q, [report("a", final), report("b", semi)], flat, analysis=analyze(q))
+    assert [p.text for p in evidence.passages] == [semi] and [r.text for r in evidence.rejected] == [final]
+    assert analyze("Who won the 2021 Harbour Open final?").constraints[0].kind == "year"  # the final is no round asked
+
+
+def test_a_request_to_name_someone_is_no_part_of_the_name_asked_about() -> None:
+    q = "Name the Harbour Security Adviser who went with Lin Hao to Riverton."
+    text = "Lin Hao and Harbour Security Adviser Ada Okafor arrived in Riverton on Monday."
+    evidence = select_evidence(q, [report("a", text)], flat, analysis=analyze(q))
+    assert [p.text for p in evidence.passages] == [text], [r.text for r in evidence.rejected]
