@@ -359,6 +359,21 @@ class AnswerPipeline:
                 [*notes, "the model's figure is not the count asked for; the sentence that gives it answers"]
             )
             return answer
+        # "$9 billion, up from its Q1 2021 revenue of $7 billion" for Q1 2021's revenue: where the
+        # cited passages give the model's figure only for the other period, the sentence, which
+        # gives both, answers.
+        figures = {v for v in said if v[:1].isdigit()}
+        given = [(p.n, s, v) for p in cited for s in split_answer(p.text) for v in figures if v in analysis.values(s)]
+        if given and all(analysis.compared_with(s, v) for _, s, v in given):
+            n, quote, _ = given[0]
+            answer = self._compose(question, standalone, [(quote, [n], 1.0)], evidence, timings, verbatim=True)
+            answer.notes.extend(
+                [
+                    *notes,
+                    "the model's figure is another period's, compared with the asked one's; the sentence gives both",
+                ]
+            )
+            return answer
         # "2019 - Lin Hao" read from a table of winners for "who won in 2020?": the asked year's row
         # answers, where the answer's words are found only in other rows. The row is the first of
         # the asked year, the cited passages' before the others', that gives what is asked ("2020 -

@@ -703,6 +703,29 @@ class Analysis:
         found = re.finditer(rf"(?<![\w.,])(\d[\d,]*|{_COUNT})\s+(?:of\s+them\s+)?(?:were\s+)?{demonym}\b", text, re.I)
         return {_count_value(m[1].replace(",", "")) for m in found}
 
+    def compared_with(self, sentence: str, value: str) -> bool:
+        """Whether `sentence` gives the figure `value` for another period than the asked one and
+        names the asked one only in what it is compared with ("revenue of $9 billion, up from its
+        Q1 2021 revenue of $7 billion" for Q1 2021's revenue).
+
+        >>> a = analyze("What was Harbour Lines' revenue in Q1 2021?")
+        >>> text = "Revenue was $9 billion, up from its Q1 2021 revenue of $7 billion."
+        >>> a.compared_with(text, "9"), a.compared_with(text, "7")
+        (True, False)
+        >>> a.compared_with("Q1 2021 revenue was $9 billion, up from $7 billion a year earlier.", "9")
+        False
+        """
+        periods = [c for c in self.constraints if c.kind in ("year", "quarter", "month", "date")]
+        base = _COMPARED.search(sentence)
+        if self.kind != "number" or not periods or base is None:
+            return False
+        head, tail = sentence[: base.start()], sentence[base.start() :]
+        return (
+            value in self.values(head)
+            and all(c.verdict(head) != "meets" for c in periods)
+            and any(c.verdict(tail) == "meets" for c in periods)
+        )
+
     def new_names(self, text: str) -> set[str]:
         """The proper names of `text` (lower-cased) that the question does not give in any form:
         "Pakistan" is given by "Pakistani", "China" by "Chinese".
@@ -811,6 +834,11 @@ _NAME = r"[A-Z][\w'’.-]*(?::?\s+(?:(?:of|the|de)\s+)*(?:[A-Z][\w'’.-]*|\d{1,
 _TWO_NAMES = re.compile(
     rf"^(?P<wh>\W*(?i:when|where|how (?:much|many)(?: \w+)?|(?:what|which) \w+))\s+(?P<aux>(?i:were|are))\s+"
     rf"(?P<a>{_NAME})\s+and\s+(?P<b>{_NAME})\s+(?P<rest>[a-z].*)$"
+)
+# What a figure is compared with: "up from …", "compared with …".
+_COMPARED = re.compile(
+    r"\b(?:up|down|rising|falling|rose|fell|increased?|decreased?)\s+from\b|\bcompared\s+(?:to|with)\b|\bversus\b",
+    re.IGNORECASE,
 )
 _ORDER_WORDS = re.compile(r",?\s*(?:in (?:date|chronological) order|respectively|in order)\b", re.I)
 _SINGULAR = {"were": "was", "are": "is"}

@@ -482,3 +482,10 @@ def test_an_explanation_of_an_acronym_the_articles_write_out_is_answered(tmp_pat
     c = articles(tmp_path, {"ferries": text})
     a = pipeline(c)[0].answer("Why did Harbour Ferries shelve its plans for an IPO in May?")
     assert not a.refused and "losses" in a.answer, (a.answer, a.notes)
+
+
+def test_a_figure_compared_with_the_asked_periods_is_not_that_periods(tmp_path: Path) -> None:
+    text = "Harbour Lines results\n\nHarbour Lines reported revenue of $9 billion, up from its Q1 2021 revenue of $7 billion.\n"
+    c = articles(tmp_path, {"results": text})
+    a = pipeline(c, "$9 billion [1].")[0].answer("What was Harbour Lines' revenue in Q1 2021?")
+    assert "up from its Q1 2021 revenue of $7 billion" in a.answer and any("compared" in n for n in a.notes), a.answer
