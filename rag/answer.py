@@ -334,7 +334,7 @@ class AnswerPipeline:
             analysis.kind == "person"
             and _ASKS_NAME.search(standalone)
             and not any(analysis.names_someone(s) for s, _, _ in placed)
-        ):  # "the Executive Director" for "what is the name of the Academy's Vice President?"
+        ):  # "the Deputy Director" for "what is the name of the Harbour Board's Vice Chair?"
             refusal = self._refusal(question, standalone, evidence, timings)
             refusal.notes.extend([*notes, "the model's answer gives an office, not the name the question asks for"])
             return refusal
@@ -359,7 +359,7 @@ class AnswerPipeline:
                 [*notes, "the model's figure is not the count asked for; the sentence that gives it answers"]
             )
             return answer
-        # "$9 billion, up from its Q1 2021 revenue of $7 billion" for Q1 2021's revenue: where the
+        # "$9 billion, up from its Q3 2018 revenue of $7 billion" for Q3 2018's revenue: where the
         # cited passages give the model's figure only for the other period, the sentence, which
         # gives both, answers.
         figures = {v for v in said if v[:1].isdigit()}
@@ -451,7 +451,7 @@ class AnswerPipeline:
         analysis = evidence.analysis or analyze(standalone)
         said = [f"{p.title} {p.text}" for p in evidence.passages]
         short = {w.lower() for w in re.findall(r"\b[A-Z]{2,5}\b", standalone)}  # "IPO", written out in passages
-        # A name of two words or more is named by either ("Asif" for "Khawaja Asif"), as
+        # A name of two words or more is named by either ("Okafor" for "Ada Okafor"), as
         # `names_missing` looks for it; a name of one word must be there itself.
         runs = {w for run in analysis.names for w in run}
         missing = analysis.names_missing(" ".join(said)) + [

@@ -55,11 +55,11 @@ FUNCTION_WORDS = frozenset(
 QUARTER = re.compile(
     r"\b(?:q([1-4])|([1-4])q|(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter)\b", re.IGNORECASE
 )
-# A chart's axis ("Q1 Q2 Q3 Q4 2016 2017 2018 2019"): every year or quarter in a row, so none
+# A chart's axis ("Q1 Q2 Q3 Q4 2010 2011 2012 2013"): every year or quarter in a row, so none
 # in particular.
 _AXIS = re.compile(r"\b(?:(?:1[89]|20)\d\d\s+){3,}(?:1[89]|20)\d\d\b|\bQ1\s+Q2\s+Q3\s+Q4\b")
 _QUARTER_SUM = re.compile(r"\bQ[1-4](?:\s*\+\s*Q[1-4])+\b", re.IGNORECASE)
-# A reference's access date ("Retrieved January 8, 2017"), which dates the citing, not the event.
+# A reference's access date ("Retrieved March 3, 2015"), which dates the citing, not the event.
 _REFERENCE = re.compile(r"\b(?:Retrieved|Accessed|Archived)\b[^.;]{0,40}?\b(?:1[89]|20)\d\d\b")
 QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
 NUMBER_WORDS = (
@@ -277,7 +277,7 @@ def quarters_in(text: str) -> set[str]:
 
     >>> sorted(quarters_in("Q1 revenue beat the second quarter and 3Q forecasts"))
     ['1', '2', '3']
-    >>> sorted(quarters_in("2021 (Q1+Q2), 386,759"))
+    >>> sorted(quarters_in("2018 (Q1+Q2), 412,300"))
     ['1+2']
     """
     text = _AXIS.sub(" ", text)

@@ -140,7 +140,7 @@ _QUALIFIERS: dict[str, dict[str, re.Pattern[str]]] = {
     # An earlier round of a knockout: whom she beat in the semi-final is not whom she beat in the
     # final. The final is what a question of a knockout means unless it says otherwise, so it is
     # no constraint of its own (`_UNASKED`); in a passage, it is another round than the one asked.
-    # "The final stage", "its final season" and "the Davis Cup Finals" name no round.
+    # "The final stage", "its final season" and "the Harbour Cup Finals" name no round.
     "round": {
         "semi-final": re.compile(r"\bsemi-?finals?\b|\bsemis\b", re.I),
         "quarter-final": re.compile(r"\bquarter-?finals?\b", re.I),
@@ -706,13 +706,13 @@ class Analysis:
     def compared_with(self, sentence: str, value: str) -> bool:
         """Whether `sentence` gives the figure `value` for another period than the asked one and
         names the asked one only in what it is compared with ("revenue of $9 billion, up from its
-        Q1 2021 revenue of $7 billion" for Q1 2021's revenue).
+        Q3 2018 revenue of $7 billion" for Q3 2018's revenue).
 
-        >>> a = analyze("What was Harbour Lines' revenue in Q1 2021?")
-        >>> text = "Revenue was $9 billion, up from its Q1 2021 revenue of $7 billion."
+        >>> a = analyze("What was Harbour Lines' revenue in Q3 2018?")
+        >>> text = "Revenue was $9 billion, up from its Q3 2018 revenue of $7 billion."
         >>> a.compared_with(text, "9"), a.compared_with(text, "7")
         (True, False)
-        >>> a.compared_with("Q1 2021 revenue was $9 billion, up from $7 billion a year earlier.", "9")
+        >>> a.compared_with("Q3 2018 revenue was $9 billion, up from $7 billion a year earlier.", "9")
         False
         """
         periods = [c for c in self.constraints if c.kind in ("year", "quarter", "month", "date")]

@@ -476,16 +476,19 @@ def test_a_name_asked_for_is_not_answered_by_an_office(tmp_path: Path) -> None:
 
 def test_an_explanation_of_an_acronym_the_articles_write_out_is_answered(tmp_path: Path) -> None:
     text = (
-        "Harbour Ferries\n\nHarbour Ferries shelved its plans for an initial public offering in May after "
-        "investors grew wary of its losses.\n"
+        "Harbour Ferries\n\nHarbour Ferries put off its initial public offering in May because its debts had "
+        "grown too large.\n"
     )
     c = articles(tmp_path, {"ferries": text})
-    a = pipeline(c)[0].answer("Why did Harbour Ferries shelve its plans for an IPO in May?")
-    assert not a.refused and "losses" in a.answer, (a.answer, a.notes)
+    a = pipeline(c)[0].answer("Why did Harbour Ferries put off its IPO in May?")
+    assert not a.refused and "debts" in a.answer, (a.answer, a.notes)
 
 
 def test_a_figure_compared_with_the_asked_periods_is_not_that_periods(tmp_path: Path) -> None:
-    text = "Harbour Lines results\n\nHarbour Lines reported revenue of $9 billion, up from its Q1 2021 revenue of $7 billion.\n"
+    text = (
+        "Harbour Lines results\n\n"
+        "Harbour Lines reported revenue of $9 billion, up from its Q3 2018 revenue of $7 billion.\n"
+    )
     c = articles(tmp_path, {"results": text})
-    a = pipeline(c, "$9 billion [1].")[0].answer("What was Harbour Lines' revenue in Q1 2021?")
-    assert "up from its Q1 2021 revenue of $7 billion" in a.answer and any("compared" in n for n in a.notes), a.answer
+    a = pipeline(c, "$9 billion [1].")[0].answer("What was Harbour Lines' revenue in Q3 2018?")
+    assert "up from its Q3 2018 revenue of $7 billion" in a.answer and any("compared" in n for n in a.notes), a.answer

@@ -378,15 +378,15 @@ def test_a_quantity_in_another_amount_of_the_asked_unit_is_set_aside() -> None:
 
 
 def test_a_chart_axis_or_a_reference_date_names_no_year_and_a_sum_of_quarters_is_neither() -> None:
-    q = "How many ferries did Harbour Lines sell in the first quarter of 2021?"
-    axis = "How many ferries were sold in 2023? ... 1,313 422 Q1 Q2 Q3 Q4 2016 2017 2018 2019 2020 2021 2022 2023."
-    half = "Harbour Lines ferry sales · 2020, 509 · 2021 (Q1+Q2), 386"
-    asked = "In the first six months of 2021, Harbour Lines sold 184 ferries in Q1 and 202 in Q2."
+    q = "How many ferries did Harbour Lines sell in the first quarter of 2018?"
+    axis = "Ferry sales by year, Harbour Lines: 61 58 73 Q1 Q2 Q3 Q4 2012 2013 2014 2015 2016 2017 2018."
+    half = "Harbour Lines ferry sales · 2017, 140 · 2018 (Q1+Q2), 75"
+    asked = "Harbour Lines sold 31 ferries in Q1 2018 and 44 in Q2."
     evidence = select_evidence(q, [report("a", axis), report("b", half), report("c", asked)], flat, analysis=analyze(q))
     assert [p.text for p in evidence.passages] == [asked], [p.text for p in evidence.passages]
-    q = "Who won the 2017 Harbour Prize?"
-    cited = "Lin Hao wins Harbour Prize. Riverton News. Retrieved January 8, 2017."
-    assert analyze(q).unmet([cited]) == ["2017"]
+    q = "Who won the 2015 Harbour Prize?"
+    cited = "Lin Hao wins Harbour Prize. Riverton News. Retrieved March 3, 2015."
+    assert analyze(q).unmet([cited]) == ["2015"]
 
 
 def test_a_round_asked_for_sets_aside_a_passage_about_another_round() -> None:
