@@ -62,8 +62,8 @@ SYSTEM_PROMPT = (
 MIN_COVERAGE = 0.4  # IDF-weighted share of the question's terms the evidence must hold…
 MIN_SIMILARITY = 0.45  # …unless the best passage is at least this close in meaning
 COMPOSED_FLOOR = 0.65  # a list or an explanation quotes passages scoring this share of the best one
-_ASKS_NAME = re.compile(r"\bname\s+of\b|^\W*name\b", re.IGNORECASE)  # a person's name, not an office
 POOL_FACTOR, MIN_POOL = 4, 20  # hits searched for evidence: 4 × k, at least 20
+_ASKS_NAME = re.compile(r"\bname\s+of\b|^\W*name\b", re.IGNORECASE)  # a person's name, not an office
 REFUSAL = "I don't know: the articles don't say. The closest passages are listed below."
 _MONTHS = [
     "january", "february", "march", "april", "may", "june",

@@ -58,6 +58,7 @@ QUARTER = re.compile(
 # A chart's axis ("Q1 Q2 Q3 Q4 2010 2011 2012 2013"): every year or quarter in a row, so none
 # in particular.
 _AXIS = re.compile(r"\b(?:(?:1[89]|20)\d\d\s+){3,}(?:1[89]|20)\d\d\b|\bQ1\s+Q2\s+Q3\s+Q4\b")
+# Quarters added up ("Q1+Q2"): a half year, neither quarter.
 _QUARTER_SUM = re.compile(r"\bQ[1-4](?:\s*\+\s*Q[1-4])+\b", re.IGNORECASE)
 # A reference's access date ("Retrieved March 3, 2015"), which dates the citing, not the event.
 _REFERENCE = re.compile(r"\b(?:Retrieved|Accessed|Archived)\b[^.;]{0,40}?\b(?:1[89]|20)\d\d\b")
