@@ -363,7 +363,13 @@ class AnswerPipeline:
         # cited passages give the model's figure only for the other period, the sentence, which
         # gives both, answers.
         figures = {v for v in said if v[:1].isdigit()}
-        given = [(p.n, s, v) for p in cited for s in split_answer(p.text) for v in figures if v in analysis.values(s)]
+        given = [
+            (p.n, s, v)
+            for p in cited
+            for s in split_answer(p.text)
+            for values in [analysis.values(s)]  # once a sentence
+            for v in figures & values
+        ]
         if given and all(analysis.compared_with(s, v) for _, s, v in given):
             n, quote, _ = given[0]
             answer = self._compose(question, standalone, [(quote, [n], 1.0)], evidence, timings, verbatim=True)
@@ -379,10 +385,13 @@ class AnswerPipeline:
         # the asked year, the cited passages' before the others', that gives what is asked ("2020 -
         # Ada Okafor (Riverton)" where a shorter table stops at "2020 - Ada Okafor ..." for "whom did
         # Ada Okafor beat?").
-        rows = [(p.n, analysis.year_rows(p.text)) for p in (*cited, *evidence.passages) if analysis.kind != "date"]
-        answering = next(((n, row) for n, (row, _) in rows if row and analysis.offers(row)), None)
+        rows: dict[int, tuple[str, list[str]]] = {}  # each passage's, read once: the cited ones first
+        for p in (*cited, *evidence.passages) if analysis.kind != "date" else ():
+            if p.n not in rows:
+                rows[p.n] = analysis.year_rows(p.text)
+        answering = next(((n, row) for n, (row, _) in rows.items() if row and analysis.offers(row)), None)
         for p in cited if rows else ():
-            row, others = analysis.year_rows(p.text)
+            row, others = rows[p.n]
             in_row = {v for v in said if v in row.lower()}
             elsewhere = {v for v in said if any(v in other.lower() for other in others)}
             if row and elsewhere - in_row and not in_row - elsewhere:
